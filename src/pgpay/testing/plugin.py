@@ -1,0 +1,49 @@
+"""pytest fixtures for pgpay and for apps that build on it (entry point `pytest11: pgpay`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import DictRow, dict_row
+
+from pgpay.testing.postgres import DatabaseFactory, TestPostgresql
+
+
+@pytest.fixture(scope="session")
+def pgpay_postgres() -> Iterator[TestPostgresql]:
+    """One throw-away PostgreSQL server for the whole test session."""
+    server = TestPostgresql()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pgpay_databases(pgpay_postgres: TestPostgresql) -> DatabaseFactory:
+    """Makes migrated databases: the template is migrated once, each test gets a copy."""
+    return DatabaseFactory(pgpay_postgres)
+
+
+@pytest.fixture
+def pgpay_database_url(pgpay_databases: DatabaseFactory) -> Iterator[str]:
+    """The URL of a fresh, fully migrated database, dropped after the test."""
+    name = pgpay_databases.create()
+    try:
+        yield pgpay_databases.url_for(name)
+    finally:
+        pgpay_databases.drop(name)
+
+
+@pytest.fixture
+def pgpay_db(pgpay_database_url: str) -> Iterator[psycopg.Connection[DictRow]]:
+    """An autocommit connection (dict rows, as the database owner) to the test's database."""
+    with psycopg.connect(pgpay_database_url, autocommit=True, row_factory=dict_row) as conn:
+        yield conn
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "pgpay: tests that use pgpay's database fixtures")
