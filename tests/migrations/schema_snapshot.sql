@@ -53,6 +53,1294 @@ CREATE DOMAIN payments.subject_id AS text
 
 
 --
+-- Name: apply_charge(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_charge -> 'payment_intent');
+    v_invoice text := payments.stripe_id(p_charge -> 'invoice');
+    v_customer text := payments.stripe_id(p_charge -> 'customer');
+    v_existing payments.payment_history;
+    v_subject record;
+    v_status text;
+    v_refund jsonb;
+BEGIN
+    v_status := CASE
+        WHEN p_event_type = 'charge.failed' OR p_charge ->> 'status' = 'failed' THEN 'failed'
+        WHEN p_charge ->> 'status' = 'succeeded' OR p_event_type IN ('charge.succeeded', 'charge.refunded')
+            THEN 'succeeded'
+        ELSE 'pending'
+    END;
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_charge -> 'metadata', v_customer);
+    v_existing := payments.invoice_payment_for_intent(p_environment, v_pi);
+    IF v_invoice IS NOT NULL OR v_existing.id IS NOT NULL THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'subscription_invoice', coalesce(v_invoice, v_existing.stripe_invoice_id),
+            v_status, p_event_at, 'charge', p_charge,
+            p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
+            p_amount => (p_charge ->> 'amount')::bigint,
+            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
+            p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
+            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+        );
+    ELSIF v_pi IS NOT NULL THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'one_time_payment', v_pi, v_status, p_event_at, 'charge', p_charge,
+            p_charge => p_charge ->> 'id', p_customer => v_customer,
+            p_amount => (p_charge ->> 'amount')::bigint,
+            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
+            p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
+            p_metadata => coalesce(p_charge -> 'metadata', '{}'::jsonb),
+            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+        );
+    END IF;
+    -- Older API versions embed the refunds in charge.refunded.
+    FOR v_refund IN SELECT r FROM jsonb_array_elements(coalesce(p_charge -> 'refunds' -> 'data', '[]')) AS r LOOP
+        PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) IS 'Applies a charge to its payment row (one-time or invoice): success, failure, refunded amount.';
+
+
+--
+-- Name: apply_checkout_session(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $_$
+DECLARE
+    v_id text := p_session ->> 'id';
+    v_local text := p_session -> 'metadata' ->> 'pgpay_checkout_session_id';
+    v_customer text := payments.stripe_id(p_session -> 'customer');
+    v_pi text := payments.stripe_id(p_session -> 'payment_intent');
+    v_subscription text := payments.stripe_id(p_session -> 'subscription');
+    v_status text := CASE p_session ->> 'status' WHEN 'complete' THEN 'complete' WHEN 'expired' THEN 'expired'
+        ELSE 'open' END;
+    v_payment_status text := CASE
+        WHEN p_event_type = 'checkout.session.async_payment_succeeded' THEN 'paid'
+        ELSE p_session ->> 'payment_status'
+    END;
+    v_subject record;
+    v_payment text;
+BEGIN
+    IF p_event_type = 'checkout.session.expired' THEN
+        v_status := 'expired';
+    ELSIF p_event_type <> 'checkout.session.expired' AND v_status = 'open' THEN
+        v_status := 'complete';
+    END IF;
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_session -> 'metadata', v_customer);
+
+    -- A session pgpay created carries the local row id: attach the Stripe id if it was never stored.
+    IF v_local ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        UPDATE payments.checkout_sessions AS cs SET stripe_checkout_session_id = v_id
+        WHERE cs.id = v_local::uuid AND cs.environment = p_environment
+            AND cs.stripe_checkout_session_id IS NULL
+            AND NOT EXISTS (
+                SELECT FROM payments.checkout_sessions AS o
+                WHERE o.environment = p_environment AND o.stripe_checkout_session_id = v_id
+            );
+    END IF;
+
+    INSERT INTO payments.checkout_sessions AS cs (
+        environment, stripe_checkout_session_id, mode, status, payment_status, subject_type,
+        subject_id, customer_email, stripe_customer_id, stripe_payment_intent_id,
+        stripe_subscription_id, success_url, cancel_url, metadata, amount_total, currency,
+        expires_at, completed_at, last_event_at, raw
+    ) VALUES (
+        p_environment, v_id, coalesce(p_session ->> 'mode', 'payment'), v_status, v_payment_status,
+        v_subject.subject_type, v_subject.subject_id,
+        coalesce(p_session -> 'customer_details' ->> 'email', p_session ->> 'customer_email'),
+        v_customer, v_pi, v_subscription, p_session ->> 'success_url', p_session ->> 'cancel_url',
+        coalesce(p_session -> 'metadata', '{}'::jsonb), (p_session ->> 'amount_total')::bigint,
+        lower(p_session ->> 'currency'), payments.to_timestamptz(p_session -> 'expires_at'),
+        CASE WHEN v_status = 'complete' THEN p_event_at END, p_event_at, p_session
+    )
+    ON CONFLICT (environment, stripe_checkout_session_id) DO UPDATE SET
+        status = CASE
+            WHEN cs.status = 'complete' OR excluded.status = 'complete' THEN 'complete'
+            WHEN cs.status = 'expired' OR excluded.status = 'expired' THEN 'expired'
+            ELSE excluded.status
+        END,
+        payment_status = CASE
+            WHEN cs.payment_status IN ('paid', 'no_payment_required') THEN cs.payment_status
+            ELSE coalesce(excluded.payment_status, cs.payment_status)
+        END,
+        subject_type = coalesce(cs.subject_type, excluded.subject_type),
+        subject_id = CASE WHEN cs.subject_type IS NULL THEN excluded.subject_id ELSE cs.subject_id END,
+        customer_email = coalesce(cs.customer_email, excluded.customer_email),
+        stripe_customer_id = coalesce(cs.stripe_customer_id, excluded.stripe_customer_id),
+        stripe_payment_intent_id = coalesce(cs.stripe_payment_intent_id, excluded.stripe_payment_intent_id),
+        stripe_subscription_id = coalesce(cs.stripe_subscription_id, excluded.stripe_subscription_id),
+        amount_total = coalesce(excluded.amount_total, cs.amount_total),
+        currency = coalesce(cs.currency, excluded.currency),
+        expires_at = coalesce(cs.expires_at, excluded.expires_at),
+        completed_at = least(cs.completed_at, excluded.completed_at),
+        last_event_at = greatest(cs.last_event_at, excluded.last_event_at),
+        raw = CASE
+            WHEN cs.raw IS NULL OR payments.is_newer(
+                excluded.last_event_at, 0, excluded.raw, cs.last_event_at, 0, cs.raw
+            ) THEN excluded.raw
+            ELSE cs.raw
+        END;
+
+    IF v_status = 'complete' THEN
+        PERFORM payments.ensure_customer_mapping(
+            p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'checkout'
+        );
+    END IF;
+    IF v_subscription IS NOT NULL AND v_subject.subject_type IS NOT NULL THEN
+        UPDATE payments.subscriptions AS s
+        SET subject_type = v_subject.subject_type, subject_id = v_subject.subject_id
+        WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription
+            AND s.subject_type IS NULL;
+    END IF;
+
+    IF p_session ->> 'mode' = 'payment' AND v_pi IS NOT NULL AND v_status = 'complete' THEN
+        v_payment := CASE
+            WHEN p_event_type = 'checkout.session.async_payment_failed' THEN 'failed'
+            WHEN v_payment_status IN ('paid', 'no_payment_required') THEN 'succeeded'
+            ELSE 'pending'
+        END;
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'one_time_payment', v_pi, v_payment, p_event_at, 'checkout_session', p_session,
+            p_checkout_session => v_id, p_customer => v_customer,
+            p_amount => (p_session ->> 'amount_total')::bigint, p_currency => p_session ->> 'currency',
+            p_metadata => coalesce(p_session -> 'metadata', '{}'::jsonb),
+            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id,
+            p_failure_message => CASE WHEN v_payment = 'failed' THEN 'asynchronous payment failed' END
+        );
+    END IF;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) IS 'Mirrors a Checkout Session; on completion maps its customer to the subject and, in payment mode,
+records the one-time payment (pending while an asynchronous method is unpaid).';
+
+
+--
+-- Name: apply_customer(text, jsonb, timestamp with time zone, boolean); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_id text := p_customer ->> 'id';
+    v_subject record;
+BEGIN
+    INSERT INTO payments.customers AS c (
+        environment, stripe_customer_id, email, name, metadata, deleted, stripe_created,
+        last_event_at, raw
+    ) VALUES (
+        p_environment, v_id, p_customer ->> 'email', p_customer ->> 'name',
+        coalesce(p_customer -> 'metadata', '{}'::jsonb),
+        p_deleted OR coalesce((p_customer ->> 'deleted')::boolean, FALSE),
+        payments.to_timestamptz(p_customer -> 'created'), p_event_at, p_customer
+    )
+    ON CONFLICT (environment, stripe_customer_id) DO UPDATE SET
+        email = coalesce(excluded.email, c.email),
+        name = coalesce(excluded.name, c.name),
+        metadata = CASE WHEN excluded.deleted THEN c.metadata ELSE excluded.metadata END,
+        deleted = excluded.deleted,
+        stripe_created = coalesce(c.stripe_created, excluded.stripe_created),
+        last_event_at = excluded.last_event_at,
+        raw = excluded.raw
+    WHERE NOT c.deleted
+        AND (
+            excluded.deleted
+            OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, c.last_event_at, 0, c.raw)
+        );
+
+    SELECT * INTO v_subject FROM payments.subject_from_metadata(coalesce(p_customer -> 'metadata', '{}'));
+    PERFORM payments.ensure_customer_mapping(
+        p_environment, v_subject.subject_type, v_subject.subject_id, v_id, 'metadata'
+    );
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) IS 'Upserts a Stripe customer snapshot unless a newer one (or the deletion) is already stored.';
+
+
+--
+-- Name: apply_dispute(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_dispute -> 'payment_intent');
+    v_charge text := payments.stripe_id(p_dispute -> 'charge');
+    v_parent payments.payment_history;
+    v_status text := CASE
+        WHEN p_dispute ->> 'status' IN ('won', 'warning_closed') THEN 'won'
+        WHEN p_dispute ->> 'status' = 'lost' THEN 'lost'
+        WHEN p_event_type = 'charge.dispute.funds_reinstated' THEN 'won'
+        ELSE 'disputed'
+    END;
+BEGIN
+    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'dispute', p_dispute ->> 'id', v_status, p_event_at, 'dispute', p_dispute,
+        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
+        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
+        p_checkout_session => v_parent.stripe_checkout_session_id,
+        p_customer => v_parent.stripe_customer_id,
+        p_amount => (p_dispute ->> 'amount')::bigint, p_currency => p_dispute ->> 'currency',
+        p_description => p_dispute ->> 'reason',
+        p_metadata => coalesce(p_dispute -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    );
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) IS 'Records a dispute row: disputed while open, then won or lost (final).';
+
+
+--
+-- Name: apply_invoice(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_id text := p_invoice ->> 'id';
+    v_customer text := payments.stripe_id(p_invoice -> 'customer');
+    v_details jsonb := p_invoice -> 'parent' -> 'subscription_details';
+    v_subscription text := coalesce(
+        payments.stripe_id(p_invoice -> 'subscription'), payments.stripe_id(v_details -> 'subscription')
+    );
+    v_metadata jsonb := coalesce(v_details -> 'metadata', p_invoice -> 'subscription_details' -> 'metadata', '{}')
+        || coalesce(p_invoice -> 'metadata', '{}'::jsonb);
+    v_payment jsonb;
+    v_pi text;
+    v_charge text;
+    v_subject record;
+    v_event_status text;
+    v_object_status text;
+    v_stray payments.payment_history;
+BEGIN
+    IF v_subscription IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT p INTO v_payment
+    FROM jsonb_array_elements(coalesce(p_invoice -> 'payments' -> 'data', '[]')) AS p
+    WHERE p -> 'payment' ->> 'type' = 'payment_intent'
+    ORDER BY p ->> 'status' = 'paid' DESC, (p ->> 'is_default')::boolean DESC NULLS LAST
+    LIMIT 1;
+    v_pi := coalesce(
+        payments.stripe_id(p_invoice -> 'payment_intent'),
+        payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
+    );
+    v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
+    v_event_status := CASE p_event_type
+        WHEN 'invoice.paid' THEN 'succeeded'
+        WHEN 'invoice.payment_succeeded' THEN 'succeeded'
+        WHEN 'invoice.payment_failed' THEN 'failed'
+        WHEN 'invoice.payment_action_required' THEN 'requires_action'
+        WHEN 'invoice.voided' THEN 'void'
+        WHEN 'invoice.marked_uncollectible' THEN 'uncollectible'
+        ELSE 'pending'
+    END;
+    v_object_status := CASE p_invoice ->> 'status'
+        WHEN 'paid' THEN 'succeeded' WHEN 'void' THEN 'void' WHEN 'uncollectible' THEN 'uncollectible'
+        ELSE 'pending'
+    END;
+    IF payments.payment_status_rank('subscription_invoice', v_object_status)
+        > payments.payment_status_rank('subscription_invoice', v_event_status) THEN
+        v_event_status := v_object_status;
+    END IF;
+
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, v_metadata, v_customer);
+    IF v_subject.subject_type IS NULL THEN
+        SELECT s.subject_type, s.subject_id::text INTO v_subject
+        FROM payments.subscriptions AS s
+        WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription;
+    END IF;
+
+    -- A payment intent first seen on its own (new API shape) was taken for a one-time payment:
+    -- fold what it learnt into the invoice row and drop it.
+    IF v_pi IS NOT NULL THEN
+        DELETE FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+            AND h.stripe_payment_intent_id = v_pi AND h.stripe_checkout_session_id IS NULL
+        RETURNING * INTO v_stray;
+    END IF;
+
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'subscription_invoice', v_id, v_event_status, p_event_at, 'invoice', p_invoice,
+        p_payment_intent => v_pi, p_charge => coalesce(v_charge, v_stray.stripe_charge_id),
+        p_subscription => v_subscription, p_customer => v_customer,
+        p_amount => (p_invoice ->> 'amount_due')::bigint,
+        p_amount_refunded => v_stray.amount_refunded,
+        p_currency => p_invoice ->> 'currency',
+        p_description => p_invoice ->> 'billing_reason',
+        p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
+        p_metadata => v_metadata,
+        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+    );
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) IS 'Records a subscription invoice payment (either API shape: subscription under parent.subscription_details,
+payment intent under payments); invoices without a subscription are not billing pgpay tracks.';
+
+
+--
+-- Name: apply_payment_intent(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_id text := p_intent ->> 'id';
+    v_customer text := payments.stripe_id(p_intent -> 'customer');
+    v_subject record;
+    v_status text;
+BEGIN
+    -- Invoice payments belong to the invoice's row (old API: PaymentIntent.invoice; new API: the
+    -- invoice lists the intent under payments, and may arrive first).
+    IF payments.stripe_id(p_intent -> 'invoice') IS NOT NULL
+        OR (payments.invoice_payment_for_intent(p_environment, v_id)).id IS NOT NULL THEN
+        RETURN;
+    END IF;
+    v_status := CASE
+        WHEN p_event_type = 'payment_intent.succeeded' OR p_intent ->> 'status' = 'succeeded' THEN 'succeeded'
+        WHEN p_event_type = 'payment_intent.payment_failed' THEN 'failed'
+        WHEN p_event_type = 'payment_intent.canceled' OR p_intent ->> 'status' = 'canceled' THEN 'canceled'
+        WHEN p_intent ->> 'status' = 'requires_action' THEN 'requires_action'
+        ELSE 'pending'
+    END;
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_intent -> 'metadata', v_customer);
+    PERFORM payments.ensure_customer_mapping(
+        p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
+    );
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'one_time_payment', v_id, v_status, p_event_at, 'payment_intent', p_intent,
+        p_charge => payments.stripe_id(p_intent -> 'latest_charge'), p_customer => v_customer,
+        p_amount => (p_intent ->> 'amount')::bigint, p_currency => p_intent ->> 'currency',
+        p_description => p_intent ->> 'description',
+        p_failure_message => p_intent -> 'last_payment_error' ->> 'message',
+        p_metadata => coalesce(p_intent -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+    );
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) IS 'Records a one-time payment from a PaymentIntent event (invoice payments are left to the invoice).';
+
+
+--
+-- Name: apply_price(text, jsonb, timestamp with time zone, boolean); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog'
+    AS $$
+    INSERT INTO payments.prices AS p (
+        environment, stripe_price_id, stripe_product_id, active, deleted, currency, unit_amount,
+        type, recurring_interval, recurring_interval_count, lookup_key, nickname, metadata,
+        stripe_created, last_event_at, raw
+    ) VALUES (
+        p_environment, p_price ->> 'id', payments.stripe_id(p_price -> 'product'),
+        coalesce((p_price ->> 'active')::boolean, TRUE) AND NOT p_deleted, p_deleted,
+        lower(p_price ->> 'currency'), (p_price ->> 'unit_amount')::bigint, p_price ->> 'type',
+        p_price -> 'recurring' ->> 'interval', (p_price -> 'recurring' ->> 'interval_count')::integer,
+        p_price ->> 'lookup_key', p_price ->> 'nickname', coalesce(p_price -> 'metadata', '{}'::jsonb),
+        payments.to_timestamptz(p_price -> 'created'), p_event_at, p_price
+    )
+    ON CONFLICT (environment, stripe_price_id) DO UPDATE SET
+        stripe_product_id = coalesce(excluded.stripe_product_id, p.stripe_product_id),
+        active = excluded.active,
+        deleted = excluded.deleted,
+        currency = coalesce(excluded.currency, p.currency),
+        unit_amount = coalesce(excluded.unit_amount, p.unit_amount),
+        type = coalesce(excluded.type, p.type),
+        recurring_interval = coalesce(excluded.recurring_interval, p.recurring_interval),
+        recurring_interval_count = coalesce(excluded.recurring_interval_count, p.recurring_interval_count),
+        lookup_key = CASE WHEN excluded.deleted THEN p.lookup_key ELSE excluded.lookup_key END,
+        nickname = CASE WHEN excluded.deleted THEN p.nickname ELSE excluded.nickname END,
+        metadata = CASE WHEN excluded.deleted THEN p.metadata ELSE excluded.metadata END,
+        stripe_created = coalesce(p.stripe_created, excluded.stripe_created),
+        last_event_at = excluded.last_event_at,
+        raw = excluded.raw
+    WHERE NOT p.deleted
+        AND (
+            excluded.deleted
+            OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
+        )
+$$;
+
+
+--
+-- Name: FUNCTION apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) IS 'Upserts a Stripe price snapshot unless a newer one (or the deletion) is already stored.';
+
+
+--
+-- Name: apply_product(text, jsonb, timestamp with time zone, boolean); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog'
+    AS $$
+    INSERT INTO payments.products AS p (
+        environment, stripe_product_id, name, description, active, deleted, default_price,
+        metadata, stripe_created, last_event_at, raw
+    ) VALUES (
+        p_environment, p_product ->> 'id', p_product ->> 'name', p_product ->> 'description',
+        coalesce((p_product ->> 'active')::boolean, TRUE) AND NOT p_deleted, p_deleted,
+        payments.stripe_id(p_product -> 'default_price'),
+        coalesce(p_product -> 'metadata', '{}'::jsonb),
+        payments.to_timestamptz(p_product -> 'created'), p_event_at, p_product
+    )
+    ON CONFLICT (environment, stripe_product_id) DO UPDATE SET
+        name = coalesce(excluded.name, p.name),
+        description = CASE WHEN excluded.deleted THEN p.description ELSE excluded.description END,
+        active = excluded.active,
+        deleted = excluded.deleted,
+        default_price = CASE WHEN excluded.deleted THEN p.default_price ELSE excluded.default_price END,
+        metadata = CASE WHEN excluded.deleted THEN p.metadata ELSE excluded.metadata END,
+        stripe_created = coalesce(p.stripe_created, excluded.stripe_created),
+        last_event_at = excluded.last_event_at,
+        raw = excluded.raw
+    WHERE NOT p.deleted
+        AND (
+            excluded.deleted
+            OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
+        )
+$$;
+
+
+--
+-- Name: FUNCTION apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) IS 'Upserts a Stripe product snapshot unless a newer one (or the deletion) is already stored.';
+
+
+--
+-- Name: apply_refund(text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_refund -> 'payment_intent');
+    v_charge text := payments.stripe_id(p_refund -> 'charge');
+    v_parent payments.payment_history;
+    v_status text := CASE p_refund ->> 'status'
+        WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
+        WHEN 'requires_action' THEN 'requires_action' ELSE 'pending'
+    END;
+    v_total bigint;
+BEGIN
+    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'refund', p_refund ->> 'id', v_status, p_event_at, 'refund', p_refund,
+        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
+        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
+        p_checkout_session => v_parent.stripe_checkout_session_id,
+        p_customer => v_parent.stripe_customer_id,
+        p_amount => (p_refund ->> 'amount')::bigint, p_currency => p_refund ->> 'currency',
+        p_failure_message => p_refund ->> 'failure_reason',
+        p_metadata => coalesce(p_refund -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    );
+    IF v_pi IS NULL AND v_parent.id IS NULL THEN
+        RETURN;
+    END IF;
+    -- The paid row's refunded amount covers at least the refunds known so far.
+    SELECT coalesce(sum(r.amount), 0) INTO v_total FROM payments.payment_history AS r
+    WHERE r.environment = p_environment AND r.type = 'refund'
+        AND r.status IN ('pending', 'requires_action', 'succeeded')
+        AND (r.stripe_payment_intent_id = coalesce(v_pi, v_parent.stripe_payment_intent_id)
+            OR r.stripe_charge_id = v_charge);
+    IF v_parent.id IS NOT NULL THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, v_parent.type,
+            CASE WHEN v_parent.type = 'subscription_invoice' THEN v_parent.stripe_invoice_id
+                ELSE v_parent.stripe_payment_intent_id END,
+            'succeeded', p_event_at, 'refund_total', jsonb_build_object('amount_refunded', v_total),
+            p_amount_refunded => v_total
+        );
+    ELSE
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'one_time_payment', v_pi, 'succeeded', p_event_at, 'refund_total',
+            jsonb_build_object('amount_refunded', v_total),
+            p_charge => v_charge, p_amount_refunded => v_total, p_currency => p_refund ->> 'currency'
+        );
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) IS 'Records a refund row and raises its payment''s refunded amount to the sum of its live refunds.';
+
+
+--
+-- Name: apply_subscription(text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_id text := p_subscription ->> 'id';
+    v_customer text := payments.stripe_id(p_subscription -> 'customer');
+    v_items jsonb := coalesce(p_subscription -> 'items' -> 'data', '[]'::jsonb);
+    v_first jsonb := coalesce(p_subscription -> 'items' -> 'data' -> 0, '{}'::jsonb);
+    v_subject record;
+    v_period_start timestamptz;
+    v_period_end timestamptz;
+    v_applied integer;
+BEGIN
+    SELECT * INTO v_subject
+    FROM payments.resolve_subject(p_environment, p_subscription -> 'metadata', v_customer);
+
+    SELECT min(payments.to_timestamptz(i -> 'current_period_start')),
+        max(payments.to_timestamptz(i -> 'current_period_end'))
+    INTO v_period_start, v_period_end
+    FROM jsonb_array_elements(v_items) AS i;
+    v_period_start := coalesce(payments.to_timestamptz(p_subscription -> 'current_period_start'), v_period_start);
+    v_period_end := coalesce(payments.to_timestamptz(p_subscription -> 'current_period_end'), v_period_end);
+
+    INSERT INTO payments.subscriptions AS s (
+        environment, stripe_subscription_id, stripe_customer_id, subject_type, subject_id, status,
+        stripe_price_id, stripe_product_id, quantity, cancel_at_period_end, cancel_at, canceled_at,
+        ended_at, current_period_start, current_period_end, trial_start, trial_end, metadata,
+        stripe_created, last_event_at, raw
+    ) VALUES (
+        p_environment, v_id, v_customer, v_subject.subject_type, v_subject.subject_id,
+        p_subscription ->> 'status',
+        payments.stripe_id(v_first -> 'price'),
+        payments.stripe_id(v_first -> 'price' -> 'product'),
+        coalesce((v_first ->> 'quantity')::integer, (p_subscription ->> 'quantity')::integer),
+        coalesce((p_subscription ->> 'cancel_at_period_end')::boolean, FALSE),
+        payments.to_timestamptz(p_subscription -> 'cancel_at'),
+        payments.to_timestamptz(p_subscription -> 'canceled_at'),
+        payments.to_timestamptz(p_subscription -> 'ended_at'),
+        v_period_start, v_period_end,
+        payments.to_timestamptz(p_subscription -> 'trial_start'),
+        payments.to_timestamptz(p_subscription -> 'trial_end'),
+        coalesce(p_subscription -> 'metadata', '{}'::jsonb),
+        payments.to_timestamptz(p_subscription -> 'created'), p_event_at, p_subscription
+    )
+    ON CONFLICT (environment, stripe_subscription_id) DO UPDATE SET
+        stripe_customer_id = coalesce(s.stripe_customer_id, excluded.stripe_customer_id),
+        subject_type = coalesce(s.subject_type, excluded.subject_type),
+        subject_id = CASE WHEN s.subject_type IS NULL THEN excluded.subject_id ELSE s.subject_id END,
+        status = excluded.status,
+        stripe_price_id = excluded.stripe_price_id,
+        stripe_product_id = excluded.stripe_product_id,
+        quantity = excluded.quantity,
+        cancel_at_period_end = excluded.cancel_at_period_end,
+        cancel_at = excluded.cancel_at,
+        canceled_at = excluded.canceled_at,
+        ended_at = excluded.ended_at,
+        current_period_start = excluded.current_period_start,
+        current_period_end = excluded.current_period_end,
+        trial_start = excluded.trial_start,
+        trial_end = excluded.trial_end,
+        metadata = excluded.metadata,
+        stripe_created = coalesce(s.stripe_created, excluded.stripe_created),
+        last_event_at = excluded.last_event_at,
+        raw = excluded.raw
+    WHERE CASE
+        WHEN payments.is_terminal_subscription_status(s.status) THEN
+            payments.is_terminal_subscription_status(excluded.status)
+            AND payments.is_newer(
+                excluded.last_event_at, 0, excluded.raw, s.last_event_at, 0, s.raw
+            )
+        ELSE
+            payments.is_terminal_subscription_status(excluded.status)
+            OR payments.is_newer(
+                excluded.last_event_at,
+                coalesce((extract(EPOCH FROM excluded.current_period_end)::bigint / 60)::integer, 0) * 8
+                + payments.subscription_status_rank(excluded.status),
+                excluded.raw,
+                s.last_event_at,
+                coalesce((extract(EPOCH FROM s.current_period_end)::bigint / 60)::integer, 0) * 8
+                + payments.subscription_status_rank(s.status),
+                s.raw
+            )
+    END;
+    GET DIAGNOSTICS v_applied = ROW_COUNT;
+
+    PERFORM payments.ensure_customer_mapping(
+        p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
+    );
+    -- Payments that arrived before their subscription learn its subject.
+    IF v_subject.subject_type IS NOT NULL THEN
+        UPDATE payments.payment_history AS h
+        SET subject_type = v_subject.subject_type, subject_id = v_subject.subject_id
+        WHERE h.environment = p_environment AND h.stripe_subscription_id = v_id
+            AND h.subject_type IS NULL;
+    END IF;
+
+    IF v_applied = 0 THEN
+        RETURN;
+    END IF;
+
+    INSERT INTO payments.subscription_items AS si (
+        environment, stripe_subscription_item_id, stripe_subscription_id, stripe_price_id,
+        stripe_product_id, quantity, current_period_start, current_period_end, deleted, metadata, raw
+    )
+    SELECT p_environment, i ->> 'id', v_id, payments.stripe_id(i -> 'price'),
+        payments.stripe_id(i -> 'price' -> 'product'), (i ->> 'quantity')::integer,
+        coalesce(payments.to_timestamptz(i -> 'current_period_start'), v_period_start),
+        coalesce(payments.to_timestamptz(i -> 'current_period_end'), v_period_end),
+        FALSE, coalesce(i -> 'metadata', '{}'::jsonb), i
+    FROM jsonb_array_elements(v_items) AS i
+    ON CONFLICT (environment, stripe_subscription_item_id) DO UPDATE SET
+        stripe_price_id = excluded.stripe_price_id,
+        stripe_product_id = excluded.stripe_product_id,
+        quantity = excluded.quantity,
+        current_period_start = excluded.current_period_start,
+        current_period_end = excluded.current_period_end,
+        deleted = FALSE,
+        metadata = excluded.metadata,
+        raw = excluded.raw;
+
+    -- Items no longer on the subscription (a plan swap, a removed add-on) are marked deleted.
+    UPDATE payments.subscription_items AS si
+    SET deleted = TRUE
+    WHERE si.environment = p_environment AND si.stripe_subscription_id = v_id AND NOT si.deleted
+        AND si.stripe_subscription_item_id NOT IN (
+            SELECT i ->> 'id' FROM jsonb_array_elements(v_items) AS i WHERE i ->> 'id' IS NOT NULL
+        );
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) IS 'Upserts a Stripe subscription snapshot and its items (either API shape). The newest snapshot wins by
+event time, then period end, then status rank; a canceled or incomplete_expired subscription is final.';
+
+
+--
+-- Name: ensure_customer_mapping(text, text, text, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $_$
+BEGIN
+    IF p_subject_type IS NULL OR p_subject_id IS NULL OR p_customer_id IS NULL
+        OR p_customer_id !~ '^cus_[A-Za-z0-9_]+$' THEN
+        RETURN;
+    END IF;
+    -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
+    INSERT INTO payments.stripe_customer_mappings
+        (environment, subject_type, subject_id, stripe_customer_id, source)
+    VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- A new mapping gives a subject to rows that arrived before it.
+    UPDATE payments.subscriptions AS s
+    SET subject_type = p_subject_type, subject_id = p_subject_id
+    WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
+        AND s.subject_type IS NULL;
+    UPDATE payments.payment_history AS h
+    SET subject_type = p_subject_type, subject_id = p_subject_id
+    WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
+        AND h.subject_type IS NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) IS 'Records which customer bills a subject, unless either is already mapped (a mapping never moves),
+and back-fills the subject onto subscriptions and payments that arrived first.';
+
+
+--
+-- Name: event_lock_key(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.event_lock_key(p_event jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- Events about one payment (checkout, intent, charge, refund, dispute) share the intent's lock.
+    SELECT coalesce(
+        CASE WHEN p_event -> 'data' -> 'object' ->> 'object' = 'payment_intent'
+            THEN p_event -> 'data' -> 'object' ->> 'id' END,
+        payments.stripe_id(p_event -> 'data' -> 'object' -> 'payment_intent'),
+        p_event -> 'data' -> 'object' ->> 'id',
+        p_event ->> 'id'
+    )
+$$;
+
+
+--
+-- Name: handled_event_types(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.handled_event_types() RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT ARRAY[
+        'customer.created', 'customer.updated', 'customer.deleted',
+        'product.created', 'product.updated', 'product.deleted',
+        'price.created', 'price.updated', 'price.deleted',
+        'checkout.session.completed', 'checkout.session.async_payment_succeeded',
+        'checkout.session.async_payment_failed', 'checkout.session.expired',
+        'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled',
+        'payment_intent.processing', 'payment_intent.requires_action',
+        'charge.succeeded', 'charge.failed', 'charge.refunded', 'charge.refund.updated',
+        'refund.created', 'refund.updated', 'refund.failed',
+        'charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed',
+        'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated',
+        'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed',
+        'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible',
+        'customer.subscription.created', 'customer.subscription.updated',
+        'customer.subscription.deleted', 'customer.subscription.paused',
+        'customer.subscription.resumed', 'customer.subscription.trial_will_end',
+        'customer.subscription.pending_update_applied', 'customer.subscription.pending_update_expired'
+    ]::text[]
+$$;
+
+
+--
+-- Name: FUNCTION handled_event_types(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.handled_event_types() IS 'The Stripe event types pgpay projects; any other type is stored as ignored and answered 2xx.
+The managed webhook endpoint subscribes to exactly these.';
+
+
+--
+-- Name: ingest_stripe_event(text, jsonb, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text DEFAULT 'webhook'::text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+#variable_conflict use_column
+DECLARE
+    v_environment text := ingest_stripe_event.environment;
+    v_source text := ingest_stripe_event.source;
+    v_event jsonb := ingest_stripe_event.event;
+    v_id text := v_event ->> 'id';
+    v_type text := v_event ->> 'type';
+    v_object jsonb := v_event -> 'data' -> 'object';
+    v_handled boolean;
+    v_row_id bigint;
+    v_status text;
+    v_retry boolean := FALSE;
+    v_error text;
+    v_detail text;
+BEGIN
+    IF v_environment IS NULL OR v_environment NOT IN ('test', 'live') THEN
+        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(v_environment)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(v_event) IS DISTINCT FROM 'object'
+        OR v_id IS NULL OR v_id !~ '^evt_[A-Za-z0-9_]+$'
+        OR coalesce(v_type, '') = ''
+        OR jsonb_typeof(v_event -> 'created') IS DISTINCT FROM 'number'
+        OR jsonb_typeof(v_object) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'not a Stripe event: needs id (evt_...), type, created and data.object'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF jsonb_typeof(v_event -> 'livemode') = 'boolean'
+        AND (v_event ->> 'livemode')::boolean <> (v_environment = 'live') THEN
+        RAISE EXCEPTION 'event % has livemode=% but was sent to the % environment',
+            v_id, v_event ->> 'livemode', v_environment
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    v_handled := v_type = ANY(payments.handled_event_types());
+    PERFORM pg_advisory_xact_lock(
+        hashtextextended(v_environment || ':' || payments.event_lock_key(v_event), 0)
+    );
+
+    INSERT INTO payments.webhook_events AS w (
+        environment, stripe_event_id, type, api_version, livemode, object_type, object_id,
+        stripe_created, status, attempts, source, payload, processed_at
+    ) VALUES (
+        v_environment, v_id, v_type, v_event ->> 'api_version',
+        coalesce((v_event ->> 'livemode')::boolean, v_environment = 'live'),
+        v_object ->> 'object', v_object ->> 'id', payments.to_timestamptz(v_event -> 'created'),
+        CASE WHEN v_handled THEN 'processed' ELSE 'ignored' END, 1,
+        CASE WHEN v_source IN ('webhook', 'cli', 'backfill', 'sync', 'replay') THEN v_source ELSE 'cli' END,
+        v_event, now()
+    )
+    ON CONFLICT (environment, stripe_event_id) DO NOTHING
+    RETURNING w.id INTO v_row_id;
+
+    IF v_row_id IS NULL THEN
+        SELECT w.id, w.status INTO v_row_id, v_status
+        FROM payments.webhook_events AS w
+        WHERE w.environment = v_environment AND w.stripe_event_id = v_id
+        FOR UPDATE;
+        IF v_status IN ('processed', 'ignored') THEN
+            RETURN 'duplicate';
+        END IF;
+        v_retry := TRUE;
+    END IF;
+
+    IF NOT v_handled THEN
+        IF v_retry THEN
+            UPDATE payments.webhook_events AS w
+            SET status = 'ignored', attempts = w.attempts + 1, processed_at = now(), last_error = NULL
+            WHERE w.id = v_row_id;
+        END IF;
+        RETURN 'ignored';
+    END IF;
+
+    BEGIN
+        PERFORM payments.project_stripe_event(v_environment, v_event);
+    EXCEPTION
+        WHEN deadlock_detected OR serialization_failure OR lock_not_available
+            OR query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
+            RAISE;
+        WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_detail = PG_EXCEPTION_CONTEXT;
+            UPDATE payments.webhook_events AS w
+            SET status = 'failed',
+                attempts = CASE WHEN v_retry THEN w.attempts + 1 ELSE w.attempts END,
+                processed_at = NULL,
+                last_error = left(SQLSTATE || ': ' || v_error || E'\n' || coalesce(v_detail, ''), 4000)
+            WHERE w.id = v_row_id;
+            RETURN 'failed';
+    END;
+
+    IF v_retry THEN
+        UPDATE payments.webhook_events AS w
+        SET status = 'processed', attempts = w.attempts + 1, processed_at = now(), last_error = NULL
+        WHERE w.id = v_row_id;
+    END IF;
+    RETURN 'processed';
+END
+$_$;
+
+
+--
+-- Name: FUNCTION ingest_stripe_event(environment text, event jsonb, source text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text) IS 'Ingests one Stripe event, exactly once: records it in payments.webhook_events (deduplicated on
+environment + event id), takes a per-object lock and projects it into the payments mirror (and,
+through triggers, the public fulfilment tables) in the caller''s transaction. Returns processed,
+duplicate (already processed or ignored: nothing changes), ignored (a type pgpay does not handle)
+or failed (projection raised: the changes are rolled back, the event is kept as failed with its
+error, and calling again retries it). Raises invalid_parameter_value, storing nothing, for an unknown
+environment, a body that is not an event, or livemode not matching the environment.';
+
+
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: payment_history; Type: TABLE; Schema: payments; Owner: -
+--
+
+CREATE TABLE payments.payment_history (
+    id bigint NOT NULL,
+    environment payments.stripe_environment NOT NULL,
+    type text NOT NULL,
+    status text NOT NULL,
+    subject_type text,
+    subject_id payments.subject_id,
+    stripe_customer_id text,
+    stripe_checkout_session_id text,
+    stripe_payment_intent_id text,
+    stripe_charge_id text,
+    stripe_invoice_id text,
+    stripe_subscription_id text,
+    stripe_refund_id text,
+    stripe_dispute_id text,
+    amount bigint DEFAULT 0 NOT NULL,
+    amount_refunded bigint DEFAULT 0 NOT NULL,
+    currency text,
+    description text,
+    failure_message text,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    stripe_created timestamp with time zone,
+    last_event_at timestamp with time zone,
+    raw jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT payment_history_amount_refunded_check CHECK ((amount_refunded >= 0)),
+    CONSTRAINT payment_history_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
+    CONSTRAINT payment_history_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'canceled'::text, 'refunded'::text, 'partially_refunded'::text, 'disputed'::text, 'won'::text, 'lost'::text, 'void'::text, 'uncollectible'::text]))),
+    CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
+    CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
+);
+
+ALTER TABLE ONLY payments.payment_history FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE payment_history; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON TABLE payments.payment_history IS 'One row per payment object: one-time payment (payment intent), subscription invoice, refund or dispute.';
+
+
+--
+-- Name: COLUMN payment_history.amount; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON COLUMN payments.payment_history.amount IS 'Amount in minor units of currency (cents).';
+
+
+--
+-- Name: invoice_payment_for_intent(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text) RETURNS payments.payment_history
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT h.* FROM payments.payment_history AS h
+    WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+        AND h.stripe_payment_intent_id = p_payment_intent
+    LIMIT 1
+$$;
+
+
+--
+-- Name: is_newer(timestamp with time zone, integer, jsonb, timestamp with time zone, integer, jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT p_old_at IS NULL
+        OR p_new_at > p_old_at
+        OR (p_new_at = p_old_at AND p_new_rank > p_old_rank)
+        OR (
+            p_new_at = p_old_at AND p_new_rank = p_old_rank
+            AND pg_catalog.md5(p_new_raw::text) > pg_catalog.md5(p_old_raw::text)
+        )
+$$;
+
+
+--
+-- Name: FUNCTION is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) IS 'Total order on object snapshots: event time, then state rank, then content digest. Keeping the
+maximum makes the final state independent of delivery order and duplicates.';
+
+
+--
+-- Name: is_terminal_subscription_status(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_terminal_subscription_status(p_status text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT p_status IN ('canceled', 'incomplete_expired')
+$$;
+
+
+--
+-- Name: FUNCTION is_terminal_subscription_status(p_status text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_terminal_subscription_status(p_status text) IS 'Canceled and incomplete_expired subscriptions are final in Stripe: no older event revives them.';
+
+
+--
+-- Name: merge_payment_status(text, text, text, bigint, bigint); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    WITH best AS (
+        SELECT CASE
+            WHEN p_old IS NULL THEN p_new
+            WHEN payments.payment_status_rank(p_type, p_new) > payments.payment_status_rank(p_type, p_old)
+                THEN p_new
+            ELSE p_old
+        END AS status
+    )
+    SELECT CASE
+        WHEN p_type IN ('one_time_payment', 'subscription_invoice')
+            AND best.status IN ('succeeded', 'partially_refunded', 'refunded')
+            AND p_amount_refunded > 0
+            THEN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END
+        ELSE best.status
+    END
+    FROM best
+$$;
+
+
+--
+-- Name: FUNCTION merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) IS 'The status a payment_history row moves to: the higher-ranked of old and new, with succeeded payments
+becoming partially_refunded or refunded from the refunded amount.';
+
+
+--
+-- Name: parent_payment(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) RETURNS payments.payment_history
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT h.* FROM payments.payment_history AS h
+    WHERE h.environment = p_environment AND h.type IN ('one_time_payment', 'subscription_invoice')
+        AND (h.stripe_payment_intent_id = p_payment_intent OR h.stripe_charge_id = p_charge)
+    ORDER BY h.type = 'subscription_invoice' DESC, h.id
+    LIMIT 1
+$$;
+
+
+--
+-- Name: payment_status_rank(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.payment_status_rank(p_type text, p_status text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE
+        WHEN p_type = 'refund' THEN
+            CASE p_status
+                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'succeeded' THEN 2
+                WHEN 'failed' THEN 3 WHEN 'canceled' THEN 3 ELSE -1
+            END
+        WHEN p_type = 'dispute' THEN
+            CASE p_status WHEN 'disputed' THEN 0 WHEN 'won' THEN 1 WHEN 'lost' THEN 1 ELSE -1 END
+        ELSE
+            CASE p_status
+                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'failed' THEN 2
+                WHEN 'canceled' THEN 3 WHEN 'uncollectible' THEN 3 WHEN 'void' THEN 4
+                WHEN 'succeeded' THEN 5 WHEN 'partially_refunded' THEN 6 WHEN 'refunded' THEN 7
+                ELSE -1
+            END
+    END
+$$;
+
+
+--
+-- Name: FUNCTION payment_status_rank(p_type text, p_status text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.payment_status_rank(p_type text, p_status text) IS 'Forward order of payment_history statuses per type: a status never moves to a lower rank.';
+
+
+--
+-- Name: project_stripe_event(text, jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_type text := p_event ->> 'type';
+    v_object jsonb := p_event -> 'data' -> 'object';
+    v_at timestamptz := payments.to_timestamptz(p_event -> 'created');
+BEGIN
+    CASE
+        WHEN v_type IN ('customer.created', 'customer.updated', 'customer.deleted') THEN
+            PERFORM payments.apply_customer(p_environment, v_object, v_at, v_type = 'customer.deleted');
+        WHEN v_type LIKE 'product.%' THEN
+            PERFORM payments.apply_product(p_environment, v_object, v_at, v_type = 'product.deleted');
+        WHEN v_type LIKE 'price.%' THEN
+            PERFORM payments.apply_price(p_environment, v_object, v_at, v_type = 'price.deleted');
+        WHEN v_type LIKE 'checkout.session.%' THEN
+            PERFORM payments.apply_checkout_session(p_environment, v_object, v_at, v_type);
+        WHEN v_type LIKE 'payment_intent.%' THEN
+            PERFORM payments.apply_payment_intent(p_environment, v_object, v_at, v_type);
+        WHEN v_type IN ('charge.succeeded', 'charge.failed', 'charge.refunded') THEN
+            PERFORM payments.apply_charge(p_environment, v_object, v_at, v_type);
+        WHEN v_type = 'charge.refund.updated' OR v_type LIKE 'refund.%' THEN
+            PERFORM payments.apply_refund(p_environment, v_object, v_at);
+        WHEN v_type LIKE 'charge.dispute.%' THEN
+            PERFORM payments.apply_dispute(p_environment, v_object, v_at, v_type);
+        WHEN v_type LIKE 'invoice.%' THEN
+            PERFORM payments.apply_invoice(p_environment, v_object, v_at, v_type);
+        WHEN v_type LIKE 'customer.subscription.%' THEN
+            PERFORM payments.apply_subscription(p_environment, v_object, v_at);
+        ELSE
+            RAISE EXCEPTION 'pgpay has no projection for event type %', v_type;
+    END CASE;
+END
+$$;
+
+
+--
+-- Name: FUNCTION project_stripe_event(p_environment text, p_event jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) IS 'Applies one handled event to the payments mirror (AFTER triggers then project into public tables).';
+
+
+--
+-- Name: resolve_subject(text, jsonb, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    SELECT s.subject_type, s.subject_id INTO subject_type, subject_id
+    FROM payments.subject_from_metadata(coalesce(p_metadata, '{}'::jsonb)) AS s;
+    IF subject_type IS NULL AND p_customer_id IS NOT NULL THEN
+        SELECT m.subject_type, m.subject_id::text INTO subject_type, subject_id
+        FROM payments.stripe_customer_mappings AS m
+        WHERE m.environment = p_environment AND m.stripe_customer_id = p_customer_id;
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) IS 'Who an object bills: the subject in its metadata first, the customer mapping second.';
+
+
+--
+-- Name: stripe_id(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.stripe_id(p_value jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE pg_catalog.jsonb_typeof(p_value)
+        WHEN 'string' THEN p_value #>> '{}'
+        WHEN 'object' THEN p_value ->> 'id'
+    END
+$$;
+
+
+--
+-- Name: FUNCTION stripe_id(p_value jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.stripe_id(p_value jsonb) IS 'The id of a Stripe expandable field: the string itself, or the id of an expanded object.';
+
+
+--
+-- Name: subject_from_metadata(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $_$
+DECLARE
+    v_type text := p_metadata ->> 'pgpay_subject_type';
+    v_id text := p_metadata ->> 'pgpay_subject_id';
+BEGIN
+    IF v_type IS NULL OR v_id IS NULL
+        OR v_id !~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
+        OR NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = v_type) THEN
+        RETURN;
+    END IF;
+    subject_type := v_type;
+    subject_id := v_id;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) IS 'The billing subject stamped by pgpay checkout (pgpay_subject_type / pgpay_subject_id), if valid.';
+
+
+--
+-- Name: subscription_status_rank(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.subscription_status_rank(p_status text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE p_status
+        WHEN 'incomplete' THEN 0
+        WHEN 'trialing' THEN 1
+        WHEN 'active' THEN 2
+        WHEN 'past_due' THEN 3
+        WHEN 'unpaid' THEN 4
+        WHEN 'paused' THEN 5
+        WHEN 'canceled' THEN 6
+        WHEN 'incomplete_expired' THEN 6
+        ELSE -1
+    END
+$$;
+
+
+--
 -- Name: tg_any__set_updated_at(); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -78,9 +1366,147 @@ $$;
 COMMENT ON FUNCTION payments.tg_any__set_updated_at() IS 'Trigger function: sets updated_at to now() when a row really changes.';
 
 
-SET default_tablespace = '';
+--
+-- Name: to_timestamptz(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
 
-SET default_table_access_method = heap;
+CREATE FUNCTION payments.to_timestamptz(p_epoch jsonb) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(p_epoch) = 'number'
+        THEN pg_catalog.to_timestamp((p_epoch #>> '{}')::double precision)
+    END
+$$;
+
+
+--
+-- Name: FUNCTION to_timestamptz(p_epoch jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.to_timestamptz(p_epoch jsonb) IS 'A Stripe Unix timestamp (JSON number) as timestamptz; NULL for null or missing.';
+
+
+--
+-- Name: upsert_payment_history(text, text, text, text, timestamp with time zone, text, jsonb, text, text, text, text, text, text, bigint, bigint, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_row payments.payment_history;
+    v_id bigint;
+    v_amount bigint;
+    v_refunded bigint;
+BEGIN
+    IF p_key IS NULL THEN
+        RETURN NULL;
+    END IF;
+    LOOP
+        IF p_type = 'one_time_payment' THEN
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+                AND h.stripe_payment_intent_id = p_key
+            FOR UPDATE;
+        ELSIF p_type = 'subscription_invoice' THEN
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+                AND h.stripe_invoice_id = p_key
+            FOR UPDATE;
+        ELSIF p_type = 'refund' THEN
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'refund' AND h.stripe_refund_id = p_key
+            FOR UPDATE;
+        ELSE
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'dispute' AND h.stripe_dispute_id = p_key
+            FOR UPDATE;
+        END IF;
+        EXIT WHEN FOUND;
+
+        v_amount := coalesce(p_amount, 0);
+        v_refunded := coalesce(p_amount_refunded, 0);
+        INSERT INTO payments.payment_history (
+            environment, type, status, subject_type, subject_id, stripe_customer_id,
+            stripe_checkout_session_id, stripe_payment_intent_id, stripe_charge_id, stripe_invoice_id,
+            stripe_subscription_id, stripe_refund_id, stripe_dispute_id, amount, amount_refunded,
+            currency, description, failure_message, metadata, stripe_created, last_event_at, raw
+        ) VALUES (
+            p_environment, p_type,
+            payments.merge_payment_status(p_type, NULL, coalesce(p_status, 'pending'), v_amount, v_refunded),
+            CASE WHEN p_subject_id IS NOT NULL THEN p_subject_type END,
+            CASE WHEN p_subject_type IS NOT NULL THEN p_subject_id END,
+            p_customer, p_checkout_session,
+            CASE WHEN p_type = 'one_time_payment' THEN p_key ELSE p_payment_intent END,
+            p_charge,
+            CASE WHEN p_type = 'subscription_invoice' THEN p_key ELSE p_invoice END,
+            p_subscription,
+            CASE WHEN p_type = 'refund' THEN p_key END,
+            CASE WHEN p_type = 'dispute' THEN p_key END,
+            v_amount, v_refunded, lower(p_currency), p_description,
+            CASE WHEN p_status = 'failed' THEN p_failure_message END,
+            coalesce(p_metadata, '{}'::jsonb),
+            payments.to_timestamptz(p_object -> 'created'), p_event_at,
+            jsonb_build_object(p_object_type, p_object)
+        )
+        ON CONFLICT DO NOTHING
+        RETURNING id INTO v_id;
+        IF v_id IS NOT NULL THEN
+            RETURN v_id;
+        END IF;
+        -- Lost a race with a concurrent insert of the same object: lock its row and merge.
+    END LOOP;
+
+    v_amount := greatest(v_row.amount, coalesce(p_amount, 0));
+    v_refunded := greatest(v_row.amount_refunded, coalesce(p_amount_refunded, 0));
+    UPDATE payments.payment_history AS h SET
+        status = payments.merge_payment_status(
+            p_type, v_row.status, coalesce(p_status, v_row.status), v_amount, v_refunded
+        ),
+        subject_type = CASE
+            WHEN v_row.subject_type IS NULL AND p_subject_id IS NOT NULL THEN p_subject_type
+            ELSE v_row.subject_type
+        END,
+        subject_id = CASE
+            WHEN v_row.subject_type IS NULL AND p_subject_type IS NOT NULL THEN p_subject_id
+            ELSE v_row.subject_id
+        END,
+        stripe_customer_id = coalesce(v_row.stripe_customer_id, p_customer),
+        stripe_checkout_session_id = coalesce(v_row.stripe_checkout_session_id, p_checkout_session),
+        stripe_payment_intent_id = coalesce(v_row.stripe_payment_intent_id, p_payment_intent),
+        stripe_charge_id = coalesce(v_row.stripe_charge_id, p_charge),
+        stripe_invoice_id = coalesce(v_row.stripe_invoice_id, p_invoice),
+        stripe_subscription_id = coalesce(v_row.stripe_subscription_id, p_subscription),
+        amount = v_amount,
+        amount_refunded = v_refunded,
+        currency = coalesce(v_row.currency, lower(p_currency)),
+        description = coalesce(v_row.description, p_description),
+        failure_message = CASE
+            WHEN p_status = 'failed' THEN coalesce(p_failure_message, v_row.failure_message)
+            ELSE v_row.failure_message
+        END,
+        metadata = v_row.metadata || coalesce(p_metadata, '{}'::jsonb),
+        stripe_created = least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created')),
+        last_event_at = greatest(v_row.last_event_at, p_event_at),
+        raw = CASE
+            WHEN NOT v_row.raw ? p_object_type OR p_event_at >= v_row.last_event_at
+                THEN v_row.raw || jsonb_build_object(p_object_type, p_object)
+            ELSE v_row.raw
+        END
+    WHERE h.id = v_row.id;
+    RETURN v_row.id;
+END
+$$;
+
+
+--
+-- Name: FUNCTION upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text) IS 'Creates or merges the payment_history row of one payment object. Commutative: whatever order the
+events come in, the row ends the same (status by forward rank, amounts by maximum, ids filled once).';
+
 
 --
 -- Name: checkout_sessions; Type: TABLE; Schema: payments; Owner: -
@@ -240,60 +1666,6 @@ ALTER TABLE ONLY payments.customers FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE payments.customers IS 'Mirror of Stripe customers.';
-
-
---
--- Name: payment_history; Type: TABLE; Schema: payments; Owner: -
---
-
-CREATE TABLE payments.payment_history (
-    id bigint NOT NULL,
-    environment payments.stripe_environment NOT NULL,
-    type text NOT NULL,
-    status text NOT NULL,
-    subject_type text,
-    subject_id payments.subject_id,
-    stripe_customer_id text,
-    stripe_checkout_session_id text,
-    stripe_payment_intent_id text,
-    stripe_charge_id text,
-    stripe_invoice_id text,
-    stripe_subscription_id text,
-    stripe_refund_id text,
-    stripe_dispute_id text,
-    amount bigint DEFAULT 0 NOT NULL,
-    amount_refunded bigint DEFAULT 0 NOT NULL,
-    currency text,
-    description text,
-    failure_message text,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    stripe_created timestamp with time zone,
-    last_event_at timestamp with time zone,
-    raw jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT payment_history_amount_refunded_check CHECK ((amount_refunded >= 0)),
-    CONSTRAINT payment_history_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT payment_history_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'canceled'::text, 'refunded'::text, 'partially_refunded'::text, 'disputed'::text, 'won'::text, 'lost'::text, 'void'::text, 'uncollectible'::text]))),
-    CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
-    CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
-);
-
-ALTER TABLE ONLY payments.payment_history FORCE ROW LEVEL SECURITY;
-
-
---
--- Name: TABLE payment_history; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON TABLE payments.payment_history IS 'One row per payment object: one-time payment (payment intent), subscription invoice, refund or dispute.';
-
-
---
--- Name: COLUMN payment_history.amount; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON COLUMN payments.payment_history.amount IS 'Amount in minor units of currency (cents).';
 
 
 --
@@ -1431,10 +2803,199 @@ GRANT USAGE ON SCHEMA payments TO authenticated;
 
 
 --
+-- Name: FUNCTION apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION event_lock_key(p_event jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.event_lock_key(p_event jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handled_event_types(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.handled_event_types() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION ingest_stripe_event(environment text, event jsonb, source text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION invoice_payment_for_intent(p_environment text, p_payment_intent text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION is_terminal_subscription_status(p_status text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION parent_payment(p_environment text, p_payment_intent text, p_charge text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_status_rank(p_type text, p_status text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.payment_status_rank(p_type text, p_status text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION project_stripe_event(p_environment text, p_event jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION stripe_id(p_value jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.stripe_id(p_value jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION subscription_status_rank(p_status text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.subscription_status_rank(p_status text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION tg_any__set_updated_at(); Type: ACL; Schema: payments; Owner: -
 --
 
 REVOKE ALL ON FUNCTION payments.tg_any__set_updated_at() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION to_timestamptz(p_epoch jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.to_timestamptz(p_epoch jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text) FROM PUBLIC;
 
 
 --

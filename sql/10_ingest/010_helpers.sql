@@ -1,0 +1,215 @@
+-- Small pure helpers of the ingest layer: Stripe ids and timestamps, subject resolution, ordering rules.
+-- Order-independence rests on these: every merge keeps the "newest" state by (event time, state rank, digest).
+
+CREATE OR REPLACE FUNCTION payments.stripe_id(p_value jsonb)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE pg_catalog.jsonb_typeof(p_value)
+        WHEN 'string' THEN p_value #>> '{}'
+        WHEN 'object' THEN p_value ->> 'id'
+    END
+$$;
+
+COMMENT ON FUNCTION payments.stripe_id(jsonb) IS
+'The id of a Stripe expandable field: the string itself, or the id of an expanded object.';
+
+CREATE OR REPLACE FUNCTION payments.to_timestamptz(p_epoch jsonb)
+RETURNS timestamptz
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(p_epoch) = 'number'
+        THEN pg_catalog.to_timestamp((p_epoch #>> '{}')::double precision)
+    END
+$$;
+
+COMMENT ON FUNCTION payments.to_timestamptz(jsonb) IS
+'A Stripe Unix timestamp (JSON number) as timestamptz; NULL for null or missing.';
+
+CREATE OR REPLACE FUNCTION payments.is_newer(
+    p_new_at timestamptz, p_new_rank integer, p_new_raw jsonb,
+    p_old_at timestamptz, p_old_rank integer, p_old_raw jsonb
+)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT p_old_at IS NULL
+        OR p_new_at > p_old_at
+        OR (p_new_at = p_old_at AND p_new_rank > p_old_rank)
+        OR (
+            p_new_at = p_old_at AND p_new_rank = p_old_rank
+            AND pg_catalog.md5(p_new_raw::text) > pg_catalog.md5(p_old_raw::text)
+        )
+$$;
+
+COMMENT ON FUNCTION payments.is_newer(timestamptz, integer, jsonb, timestamptz, integer, jsonb) IS
+'Total order on object snapshots: event time, then state rank, then content digest. Keeping the
+maximum makes the final state independent of delivery order and duplicates.';
+
+CREATE OR REPLACE FUNCTION payments.subscription_status_rank(p_status text)
+RETURNS integer
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE p_status
+        WHEN 'incomplete' THEN 0
+        WHEN 'trialing' THEN 1
+        WHEN 'active' THEN 2
+        WHEN 'past_due' THEN 3
+        WHEN 'unpaid' THEN 4
+        WHEN 'paused' THEN 5
+        WHEN 'canceled' THEN 6
+        WHEN 'incomplete_expired' THEN 6
+        ELSE -1
+    END
+$$;
+
+CREATE OR REPLACE FUNCTION payments.is_terminal_subscription_status(p_status text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT p_status IN ('canceled', 'incomplete_expired')
+$$;
+
+COMMENT ON FUNCTION payments.is_terminal_subscription_status(text) IS
+'Canceled and incomplete_expired subscriptions are final in Stripe: no older event revives them.';
+
+CREATE OR REPLACE FUNCTION payments.payment_status_rank(p_type text, p_status text)
+RETURNS integer
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN p_type = 'refund' THEN
+            CASE p_status
+                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'succeeded' THEN 2
+                WHEN 'failed' THEN 3 WHEN 'canceled' THEN 3 ELSE -1
+            END
+        WHEN p_type = 'dispute' THEN
+            CASE p_status WHEN 'disputed' THEN 0 WHEN 'won' THEN 1 WHEN 'lost' THEN 1 ELSE -1 END
+        ELSE
+            CASE p_status
+                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'failed' THEN 2
+                WHEN 'canceled' THEN 3 WHEN 'uncollectible' THEN 3 WHEN 'void' THEN 4
+                WHEN 'succeeded' THEN 5 WHEN 'partially_refunded' THEN 6 WHEN 'refunded' THEN 7
+                ELSE -1
+            END
+    END
+$$;
+
+COMMENT ON FUNCTION payments.payment_status_rank(text, text) IS
+'Forward order of payment_history statuses per type: a status never moves to a lower rank.';
+
+CREATE OR REPLACE FUNCTION payments.merge_payment_status(
+    p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint
+)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    WITH best AS (
+        SELECT CASE
+            WHEN p_old IS NULL THEN p_new
+            WHEN payments.payment_status_rank(p_type, p_new) > payments.payment_status_rank(p_type, p_old)
+                THEN p_new
+            ELSE p_old
+        END AS status
+    )
+    SELECT CASE
+        WHEN p_type IN ('one_time_payment', 'subscription_invoice')
+            AND best.status IN ('succeeded', 'partially_refunded', 'refunded')
+            AND p_amount_refunded > 0
+            THEN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END
+        ELSE best.status
+    END
+    FROM best
+$$;
+
+COMMENT ON FUNCTION payments.merge_payment_status(text, text, text, bigint, bigint) IS
+'The status a payment_history row moves to: the higher-ranked of old and new, with succeeded payments
+becoming partially_refunded or refunded from the refunded amount.';
+
+CREATE OR REPLACE FUNCTION payments.subject_from_metadata(
+    p_metadata jsonb, OUT subject_type text, OUT subject_id text
+)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_type text := p_metadata ->> 'pgpay_subject_type';
+    v_id text := p_metadata ->> 'pgpay_subject_id';
+BEGIN
+    IF v_type IS NULL OR v_id IS NULL
+        OR v_id !~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
+        OR NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = v_type) THEN
+        RETURN;
+    END IF;
+    subject_type := v_type;
+    subject_id := v_id;
+END
+$$;
+
+COMMENT ON FUNCTION payments.subject_from_metadata(jsonb) IS
+'The billing subject stamped by pgpay checkout (pgpay_subject_type / pgpay_subject_id), if valid.';
+
+CREATE OR REPLACE FUNCTION payments.resolve_subject(
+    p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text
+)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    SELECT s.subject_type, s.subject_id INTO subject_type, subject_id
+    FROM payments.subject_from_metadata(coalesce(p_metadata, '{}'::jsonb)) AS s;
+    IF subject_type IS NULL AND p_customer_id IS NOT NULL THEN
+        SELECT m.subject_type, m.subject_id::text INTO subject_type, subject_id
+        FROM payments.stripe_customer_mappings AS m
+        WHERE m.environment = p_environment AND m.stripe_customer_id = p_customer_id;
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION payments.resolve_subject(text, jsonb, text) IS
+'Who an object bills: the subject in its metadata first, the customer mapping second.';
+
+CREATE OR REPLACE FUNCTION payments.ensure_customer_mapping(
+    p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF p_subject_type IS NULL OR p_subject_id IS NULL OR p_customer_id IS NULL
+        OR p_customer_id !~ '^cus_[A-Za-z0-9_]+$' THEN
+        RETURN;
+    END IF;
+    -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
+    INSERT INTO payments.stripe_customer_mappings
+        (environment, subject_type, subject_id, stripe_customer_id, source)
+    VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- A new mapping gives a subject to rows that arrived before it.
+    UPDATE payments.subscriptions AS s
+    SET subject_type = p_subject_type, subject_id = p_subject_id
+    WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
+        AND s.subject_type IS NULL;
+    UPDATE payments.payment_history AS h
+    SET subject_type = p_subject_type, subject_id = p_subject_id
+    WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
+        AND h.subject_type IS NULL;
+END
+$$;
+
+COMMENT ON FUNCTION payments.ensure_customer_mapping(text, text, text, text, text) IS
+'Records which customer bills a subject, unless either is already mapped (a mapping never moves),
+and back-fills the subject onto subscriptions and payments that arrived first.';

@@ -1,0 +1,565 @@
+-- Keeps one payment_history row per payment object (payment intent, invoice, refund, dispute) and
+-- merges every event about it: statuses only move forward, amounts only grow, ids are filled once.
+
+CREATE OR REPLACE FUNCTION payments.upsert_payment_history(
+    p_environment text,
+    p_type text,
+    p_key text,
+    p_status text,
+    p_event_at timestamptz,
+    p_object_type text,
+    p_object jsonb,
+    p_payment_intent text DEFAULT NULL,
+    p_charge text DEFAULT NULL,
+    p_invoice text DEFAULT NULL,
+    p_subscription text DEFAULT NULL,
+    p_checkout_session text DEFAULT NULL,
+    p_customer text DEFAULT NULL,
+    p_amount bigint DEFAULT NULL,
+    p_amount_refunded bigint DEFAULT NULL,
+    p_currency text DEFAULT NULL,
+    p_description text DEFAULT NULL,
+    p_failure_message text DEFAULT NULL,
+    p_metadata jsonb DEFAULT '{}'::jsonb,
+    p_subject_type text DEFAULT NULL,
+    p_subject_id text DEFAULT NULL
+)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_row payments.payment_history;
+    v_id bigint;
+    v_amount bigint;
+    v_refunded bigint;
+BEGIN
+    IF p_key IS NULL THEN
+        RETURN NULL;
+    END IF;
+    LOOP
+        IF p_type = 'one_time_payment' THEN
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+                AND h.stripe_payment_intent_id = p_key
+            FOR UPDATE;
+        ELSIF p_type = 'subscription_invoice' THEN
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+                AND h.stripe_invoice_id = p_key
+            FOR UPDATE;
+        ELSIF p_type = 'refund' THEN
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'refund' AND h.stripe_refund_id = p_key
+            FOR UPDATE;
+        ELSE
+            SELECT * INTO v_row FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'dispute' AND h.stripe_dispute_id = p_key
+            FOR UPDATE;
+        END IF;
+        EXIT WHEN FOUND;
+
+        v_amount := coalesce(p_amount, 0);
+        v_refunded := coalesce(p_amount_refunded, 0);
+        INSERT INTO payments.payment_history (
+            environment, type, status, subject_type, subject_id, stripe_customer_id,
+            stripe_checkout_session_id, stripe_payment_intent_id, stripe_charge_id, stripe_invoice_id,
+            stripe_subscription_id, stripe_refund_id, stripe_dispute_id, amount, amount_refunded,
+            currency, description, failure_message, metadata, stripe_created, last_event_at, raw
+        ) VALUES (
+            p_environment, p_type,
+            payments.merge_payment_status(p_type, NULL, coalesce(p_status, 'pending'), v_amount, v_refunded),
+            CASE WHEN p_subject_id IS NOT NULL THEN p_subject_type END,
+            CASE WHEN p_subject_type IS NOT NULL THEN p_subject_id END,
+            p_customer, p_checkout_session,
+            CASE WHEN p_type = 'one_time_payment' THEN p_key ELSE p_payment_intent END,
+            p_charge,
+            CASE WHEN p_type = 'subscription_invoice' THEN p_key ELSE p_invoice END,
+            p_subscription,
+            CASE WHEN p_type = 'refund' THEN p_key END,
+            CASE WHEN p_type = 'dispute' THEN p_key END,
+            v_amount, v_refunded, lower(p_currency), p_description,
+            CASE WHEN p_status = 'failed' THEN p_failure_message END,
+            coalesce(p_metadata, '{}'::jsonb),
+            payments.to_timestamptz(p_object -> 'created'), p_event_at,
+            jsonb_build_object(p_object_type, p_object)
+        )
+        ON CONFLICT DO NOTHING
+        RETURNING id INTO v_id;
+        IF v_id IS NOT NULL THEN
+            RETURN v_id;
+        END IF;
+        -- Lost a race with a concurrent insert of the same object: lock its row and merge.
+    END LOOP;
+
+    v_amount := greatest(v_row.amount, coalesce(p_amount, 0));
+    v_refunded := greatest(v_row.amount_refunded, coalesce(p_amount_refunded, 0));
+    UPDATE payments.payment_history AS h SET
+        status = payments.merge_payment_status(
+            p_type, v_row.status, coalesce(p_status, v_row.status), v_amount, v_refunded
+        ),
+        subject_type = CASE
+            WHEN v_row.subject_type IS NULL AND p_subject_id IS NOT NULL THEN p_subject_type
+            ELSE v_row.subject_type
+        END,
+        subject_id = CASE
+            WHEN v_row.subject_type IS NULL AND p_subject_type IS NOT NULL THEN p_subject_id
+            ELSE v_row.subject_id
+        END,
+        stripe_customer_id = coalesce(v_row.stripe_customer_id, p_customer),
+        stripe_checkout_session_id = coalesce(v_row.stripe_checkout_session_id, p_checkout_session),
+        stripe_payment_intent_id = coalesce(v_row.stripe_payment_intent_id, p_payment_intent),
+        stripe_charge_id = coalesce(v_row.stripe_charge_id, p_charge),
+        stripe_invoice_id = coalesce(v_row.stripe_invoice_id, p_invoice),
+        stripe_subscription_id = coalesce(v_row.stripe_subscription_id, p_subscription),
+        amount = v_amount,
+        amount_refunded = v_refunded,
+        currency = coalesce(v_row.currency, lower(p_currency)),
+        description = coalesce(v_row.description, p_description),
+        failure_message = CASE
+            WHEN p_status = 'failed' THEN coalesce(p_failure_message, v_row.failure_message)
+            ELSE v_row.failure_message
+        END,
+        metadata = v_row.metadata || coalesce(p_metadata, '{}'::jsonb),
+        stripe_created = least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created')),
+        last_event_at = greatest(v_row.last_event_at, p_event_at),
+        raw = CASE
+            WHEN NOT v_row.raw ? p_object_type OR p_event_at >= v_row.last_event_at
+                THEN v_row.raw || jsonb_build_object(p_object_type, p_object)
+            ELSE v_row.raw
+        END
+    WHERE h.id = v_row.id;
+    RETURN v_row.id;
+END
+$$;
+
+COMMENT ON FUNCTION payments.upsert_payment_history(
+    text, text, text, text, timestamptz, text, jsonb, text, text, text, text, text, text, bigint,
+    bigint, text, text, text, jsonb, text, text
+) IS
+'Creates or merges the payment_history row of one payment object. Commutative: whatever order the
+events come in, the row ends the same (status by forward rank, amounts by maximum, ids filled once).';
+
+CREATE OR REPLACE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text)
+RETURNS payments.payment_history
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT h.* FROM payments.payment_history AS h
+    WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+        AND h.stripe_payment_intent_id = p_payment_intent
+    LIMIT 1
+$$;
+
+CREATE OR REPLACE FUNCTION payments.apply_checkout_session(
+    p_environment text, p_session jsonb, p_event_at timestamptz, p_event_type text
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_id text := p_session ->> 'id';
+    v_local text := p_session -> 'metadata' ->> 'pgpay_checkout_session_id';
+    v_customer text := payments.stripe_id(p_session -> 'customer');
+    v_pi text := payments.stripe_id(p_session -> 'payment_intent');
+    v_subscription text := payments.stripe_id(p_session -> 'subscription');
+    v_status text := CASE p_session ->> 'status' WHEN 'complete' THEN 'complete' WHEN 'expired' THEN 'expired'
+        ELSE 'open' END;
+    v_payment_status text := CASE
+        WHEN p_event_type = 'checkout.session.async_payment_succeeded' THEN 'paid'
+        ELSE p_session ->> 'payment_status'
+    END;
+    v_subject record;
+    v_payment text;
+BEGIN
+    IF p_event_type = 'checkout.session.expired' THEN
+        v_status := 'expired';
+    ELSIF p_event_type <> 'checkout.session.expired' AND v_status = 'open' THEN
+        v_status := 'complete';
+    END IF;
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_session -> 'metadata', v_customer);
+
+    -- A session pgpay created carries the local row id: attach the Stripe id if it was never stored.
+    IF v_local ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        UPDATE payments.checkout_sessions AS cs SET stripe_checkout_session_id = v_id
+        WHERE cs.id = v_local::uuid AND cs.environment = p_environment
+            AND cs.stripe_checkout_session_id IS NULL
+            AND NOT EXISTS (
+                SELECT FROM payments.checkout_sessions AS o
+                WHERE o.environment = p_environment AND o.stripe_checkout_session_id = v_id
+            );
+    END IF;
+
+    INSERT INTO payments.checkout_sessions AS cs (
+        environment, stripe_checkout_session_id, mode, status, payment_status, subject_type,
+        subject_id, customer_email, stripe_customer_id, stripe_payment_intent_id,
+        stripe_subscription_id, success_url, cancel_url, metadata, amount_total, currency,
+        expires_at, completed_at, last_event_at, raw
+    ) VALUES (
+        p_environment, v_id, coalesce(p_session ->> 'mode', 'payment'), v_status, v_payment_status,
+        v_subject.subject_type, v_subject.subject_id,
+        coalesce(p_session -> 'customer_details' ->> 'email', p_session ->> 'customer_email'),
+        v_customer, v_pi, v_subscription, p_session ->> 'success_url', p_session ->> 'cancel_url',
+        coalesce(p_session -> 'metadata', '{}'::jsonb), (p_session ->> 'amount_total')::bigint,
+        lower(p_session ->> 'currency'), payments.to_timestamptz(p_session -> 'expires_at'),
+        CASE WHEN v_status = 'complete' THEN p_event_at END, p_event_at, p_session
+    )
+    ON CONFLICT (environment, stripe_checkout_session_id) DO UPDATE SET
+        status = CASE
+            WHEN cs.status = 'complete' OR excluded.status = 'complete' THEN 'complete'
+            WHEN cs.status = 'expired' OR excluded.status = 'expired' THEN 'expired'
+            ELSE excluded.status
+        END,
+        payment_status = CASE
+            WHEN cs.payment_status IN ('paid', 'no_payment_required') THEN cs.payment_status
+            ELSE coalesce(excluded.payment_status, cs.payment_status)
+        END,
+        subject_type = coalesce(cs.subject_type, excluded.subject_type),
+        subject_id = CASE WHEN cs.subject_type IS NULL THEN excluded.subject_id ELSE cs.subject_id END,
+        customer_email = coalesce(cs.customer_email, excluded.customer_email),
+        stripe_customer_id = coalesce(cs.stripe_customer_id, excluded.stripe_customer_id),
+        stripe_payment_intent_id = coalesce(cs.stripe_payment_intent_id, excluded.stripe_payment_intent_id),
+        stripe_subscription_id = coalesce(cs.stripe_subscription_id, excluded.stripe_subscription_id),
+        amount_total = coalesce(excluded.amount_total, cs.amount_total),
+        currency = coalesce(cs.currency, excluded.currency),
+        expires_at = coalesce(cs.expires_at, excluded.expires_at),
+        completed_at = least(cs.completed_at, excluded.completed_at),
+        last_event_at = greatest(cs.last_event_at, excluded.last_event_at),
+        raw = CASE
+            WHEN cs.raw IS NULL OR payments.is_newer(
+                excluded.last_event_at, 0, excluded.raw, cs.last_event_at, 0, cs.raw
+            ) THEN excluded.raw
+            ELSE cs.raw
+        END;
+
+    IF v_status = 'complete' THEN
+        PERFORM payments.ensure_customer_mapping(
+            p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'checkout'
+        );
+    END IF;
+    IF v_subscription IS NOT NULL AND v_subject.subject_type IS NOT NULL THEN
+        UPDATE payments.subscriptions AS s
+        SET subject_type = v_subject.subject_type, subject_id = v_subject.subject_id
+        WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription
+            AND s.subject_type IS NULL;
+    END IF;
+
+    IF p_session ->> 'mode' = 'payment' AND v_pi IS NOT NULL AND v_status = 'complete' THEN
+        v_payment := CASE
+            WHEN p_event_type = 'checkout.session.async_payment_failed' THEN 'failed'
+            WHEN v_payment_status IN ('paid', 'no_payment_required') THEN 'succeeded'
+            ELSE 'pending'
+        END;
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'one_time_payment', v_pi, v_payment, p_event_at, 'checkout_session', p_session,
+            p_checkout_session => v_id, p_customer => v_customer,
+            p_amount => (p_session ->> 'amount_total')::bigint, p_currency => p_session ->> 'currency',
+            p_metadata => coalesce(p_session -> 'metadata', '{}'::jsonb),
+            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id,
+            p_failure_message => CASE WHEN v_payment = 'failed' THEN 'asynchronous payment failed' END
+        );
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_checkout_session(text, jsonb, timestamptz, text) IS
+'Mirrors a Checkout Session; on completion maps its customer to the subject and, in payment mode,
+records the one-time payment (pending while an asynchronous method is unpaid).';
+
+CREATE OR REPLACE FUNCTION payments.apply_payment_intent(
+    p_environment text, p_intent jsonb, p_event_at timestamptz, p_event_type text
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_id text := p_intent ->> 'id';
+    v_customer text := payments.stripe_id(p_intent -> 'customer');
+    v_subject record;
+    v_status text;
+BEGIN
+    -- Invoice payments belong to the invoice's row (old API: PaymentIntent.invoice; new API: the
+    -- invoice lists the intent under payments, and may arrive first).
+    IF payments.stripe_id(p_intent -> 'invoice') IS NOT NULL
+        OR (payments.invoice_payment_for_intent(p_environment, v_id)).id IS NOT NULL THEN
+        RETURN;
+    END IF;
+    v_status := CASE
+        WHEN p_event_type = 'payment_intent.succeeded' OR p_intent ->> 'status' = 'succeeded' THEN 'succeeded'
+        WHEN p_event_type = 'payment_intent.payment_failed' THEN 'failed'
+        WHEN p_event_type = 'payment_intent.canceled' OR p_intent ->> 'status' = 'canceled' THEN 'canceled'
+        WHEN p_intent ->> 'status' = 'requires_action' THEN 'requires_action'
+        ELSE 'pending'
+    END;
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_intent -> 'metadata', v_customer);
+    PERFORM payments.ensure_customer_mapping(
+        p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
+    );
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'one_time_payment', v_id, v_status, p_event_at, 'payment_intent', p_intent,
+        p_charge => payments.stripe_id(p_intent -> 'latest_charge'), p_customer => v_customer,
+        p_amount => (p_intent ->> 'amount')::bigint, p_currency => p_intent ->> 'currency',
+        p_description => p_intent ->> 'description',
+        p_failure_message => p_intent -> 'last_payment_error' ->> 'message',
+        p_metadata => coalesce(p_intent -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+    );
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_payment_intent(text, jsonb, timestamptz, text) IS
+'Records a one-time payment from a PaymentIntent event (invoice payments are left to the invoice).';
+
+CREATE OR REPLACE FUNCTION payments.apply_charge(
+    p_environment text, p_charge jsonb, p_event_at timestamptz, p_event_type text
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_charge -> 'payment_intent');
+    v_invoice text := payments.stripe_id(p_charge -> 'invoice');
+    v_customer text := payments.stripe_id(p_charge -> 'customer');
+    v_existing payments.payment_history;
+    v_subject record;
+    v_status text;
+    v_refund jsonb;
+BEGIN
+    v_status := CASE
+        WHEN p_event_type = 'charge.failed' OR p_charge ->> 'status' = 'failed' THEN 'failed'
+        WHEN p_charge ->> 'status' = 'succeeded' OR p_event_type IN ('charge.succeeded', 'charge.refunded')
+            THEN 'succeeded'
+        ELSE 'pending'
+    END;
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_charge -> 'metadata', v_customer);
+    v_existing := payments.invoice_payment_for_intent(p_environment, v_pi);
+    IF v_invoice IS NOT NULL OR v_existing.id IS NOT NULL THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'subscription_invoice', coalesce(v_invoice, v_existing.stripe_invoice_id),
+            v_status, p_event_at, 'charge', p_charge,
+            p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
+            p_amount => (p_charge ->> 'amount')::bigint,
+            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
+            p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
+            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+        );
+    ELSIF v_pi IS NOT NULL THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'one_time_payment', v_pi, v_status, p_event_at, 'charge', p_charge,
+            p_charge => p_charge ->> 'id', p_customer => v_customer,
+            p_amount => (p_charge ->> 'amount')::bigint,
+            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
+            p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
+            p_metadata => coalesce(p_charge -> 'metadata', '{}'::jsonb),
+            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+        );
+    END IF;
+    -- Older API versions embed the refunds in charge.refunded.
+    FOR v_refund IN SELECT r FROM jsonb_array_elements(coalesce(p_charge -> 'refunds' -> 'data', '[]')) AS r LOOP
+        PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_charge(text, jsonb, timestamptz, text) IS
+'Applies a charge to its payment row (one-time or invoice): success, failure, refunded amount.';
+
+CREATE OR REPLACE FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text)
+RETURNS payments.payment_history
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT h.* FROM payments.payment_history AS h
+    WHERE h.environment = p_environment AND h.type IN ('one_time_payment', 'subscription_invoice')
+        AND (h.stripe_payment_intent_id = p_payment_intent OR h.stripe_charge_id = p_charge)
+    ORDER BY h.type = 'subscription_invoice' DESC, h.id
+    LIMIT 1
+$$;
+
+CREATE OR REPLACE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamptz)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_refund -> 'payment_intent');
+    v_charge text := payments.stripe_id(p_refund -> 'charge');
+    v_parent payments.payment_history;
+    v_status text := CASE p_refund ->> 'status'
+        WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
+        WHEN 'requires_action' THEN 'requires_action' ELSE 'pending'
+    END;
+    v_total bigint;
+BEGIN
+    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'refund', p_refund ->> 'id', v_status, p_event_at, 'refund', p_refund,
+        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
+        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
+        p_checkout_session => v_parent.stripe_checkout_session_id,
+        p_customer => v_parent.stripe_customer_id,
+        p_amount => (p_refund ->> 'amount')::bigint, p_currency => p_refund ->> 'currency',
+        p_failure_message => p_refund ->> 'failure_reason',
+        p_metadata => coalesce(p_refund -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    );
+    IF v_pi IS NULL AND v_parent.id IS NULL THEN
+        RETURN;
+    END IF;
+    -- The paid row's refunded amount covers at least the refunds known so far.
+    SELECT coalesce(sum(r.amount), 0) INTO v_total FROM payments.payment_history AS r
+    WHERE r.environment = p_environment AND r.type = 'refund'
+        AND r.status IN ('pending', 'requires_action', 'succeeded')
+        AND (r.stripe_payment_intent_id = coalesce(v_pi, v_parent.stripe_payment_intent_id)
+            OR r.stripe_charge_id = v_charge);
+    IF v_parent.id IS NOT NULL THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, v_parent.type,
+            CASE WHEN v_parent.type = 'subscription_invoice' THEN v_parent.stripe_invoice_id
+                ELSE v_parent.stripe_payment_intent_id END,
+            'succeeded', p_event_at, 'refund_total', jsonb_build_object('amount_refunded', v_total),
+            p_amount_refunded => v_total
+        );
+    ELSE
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'one_time_payment', v_pi, 'succeeded', p_event_at, 'refund_total',
+            jsonb_build_object('amount_refunded', v_total),
+            p_charge => v_charge, p_amount_refunded => v_total, p_currency => p_refund ->> 'currency'
+        );
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_refund(text, jsonb, timestamptz) IS
+'Records a refund row and raises its payment''s refunded amount to the sum of its live refunds.';
+
+CREATE OR REPLACE FUNCTION payments.apply_dispute(
+    p_environment text, p_dispute jsonb, p_event_at timestamptz, p_event_type text
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_dispute -> 'payment_intent');
+    v_charge text := payments.stripe_id(p_dispute -> 'charge');
+    v_parent payments.payment_history;
+    v_status text := CASE
+        WHEN p_dispute ->> 'status' IN ('won', 'warning_closed') THEN 'won'
+        WHEN p_dispute ->> 'status' = 'lost' THEN 'lost'
+        WHEN p_event_type = 'charge.dispute.funds_reinstated' THEN 'won'
+        ELSE 'disputed'
+    END;
+BEGIN
+    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'dispute', p_dispute ->> 'id', v_status, p_event_at, 'dispute', p_dispute,
+        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
+        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
+        p_checkout_session => v_parent.stripe_checkout_session_id,
+        p_customer => v_parent.stripe_customer_id,
+        p_amount => (p_dispute ->> 'amount')::bigint, p_currency => p_dispute ->> 'currency',
+        p_description => p_dispute ->> 'reason',
+        p_metadata => coalesce(p_dispute -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    );
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_dispute(text, jsonb, timestamptz, text) IS
+'Records a dispute row: disputed while open, then won or lost (final).';
+
+CREATE OR REPLACE FUNCTION payments.apply_invoice(
+    p_environment text, p_invoice jsonb, p_event_at timestamptz, p_event_type text
+)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_id text := p_invoice ->> 'id';
+    v_customer text := payments.stripe_id(p_invoice -> 'customer');
+    v_details jsonb := p_invoice -> 'parent' -> 'subscription_details';
+    v_subscription text := coalesce(
+        payments.stripe_id(p_invoice -> 'subscription'), payments.stripe_id(v_details -> 'subscription')
+    );
+    v_metadata jsonb := coalesce(v_details -> 'metadata', p_invoice -> 'subscription_details' -> 'metadata', '{}')
+        || coalesce(p_invoice -> 'metadata', '{}'::jsonb);
+    v_payment jsonb;
+    v_pi text;
+    v_charge text;
+    v_subject record;
+    v_event_status text;
+    v_object_status text;
+    v_stray payments.payment_history;
+BEGIN
+    IF v_subscription IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT p INTO v_payment
+    FROM jsonb_array_elements(coalesce(p_invoice -> 'payments' -> 'data', '[]')) AS p
+    WHERE p -> 'payment' ->> 'type' = 'payment_intent'
+    ORDER BY p ->> 'status' = 'paid' DESC, (p ->> 'is_default')::boolean DESC NULLS LAST
+    LIMIT 1;
+    v_pi := coalesce(
+        payments.stripe_id(p_invoice -> 'payment_intent'),
+        payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
+    );
+    v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
+    v_event_status := CASE p_event_type
+        WHEN 'invoice.paid' THEN 'succeeded'
+        WHEN 'invoice.payment_succeeded' THEN 'succeeded'
+        WHEN 'invoice.payment_failed' THEN 'failed'
+        WHEN 'invoice.payment_action_required' THEN 'requires_action'
+        WHEN 'invoice.voided' THEN 'void'
+        WHEN 'invoice.marked_uncollectible' THEN 'uncollectible'
+        ELSE 'pending'
+    END;
+    v_object_status := CASE p_invoice ->> 'status'
+        WHEN 'paid' THEN 'succeeded' WHEN 'void' THEN 'void' WHEN 'uncollectible' THEN 'uncollectible'
+        ELSE 'pending'
+    END;
+    IF payments.payment_status_rank('subscription_invoice', v_object_status)
+        > payments.payment_status_rank('subscription_invoice', v_event_status) THEN
+        v_event_status := v_object_status;
+    END IF;
+
+    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, v_metadata, v_customer);
+    IF v_subject.subject_type IS NULL THEN
+        SELECT s.subject_type, s.subject_id::text INTO v_subject
+        FROM payments.subscriptions AS s
+        WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription;
+    END IF;
+
+    -- A payment intent first seen on its own (new API shape) was taken for a one-time payment:
+    -- fold what it learnt into the invoice row and drop it.
+    IF v_pi IS NOT NULL THEN
+        DELETE FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+            AND h.stripe_payment_intent_id = v_pi AND h.stripe_checkout_session_id IS NULL
+        RETURNING * INTO v_stray;
+    END IF;
+
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'subscription_invoice', v_id, v_event_status, p_event_at, 'invoice', p_invoice,
+        p_payment_intent => v_pi, p_charge => coalesce(v_charge, v_stray.stripe_charge_id),
+        p_subscription => v_subscription, p_customer => v_customer,
+        p_amount => (p_invoice ->> 'amount_due')::bigint,
+        p_amount_refunded => v_stray.amount_refunded,
+        p_currency => p_invoice ->> 'currency',
+        p_description => p_invoice ->> 'billing_reason',
+        p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
+        p_metadata => v_metadata,
+        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+    );
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_invoice(text, jsonb, timestamptz, text) IS
+'Records a subscription invoice payment (either API shape: subscription under parent.subscription_details,
+payment intent under payments); invoices without a subscription are not billing pgpay tracks.';
