@@ -9,11 +9,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pgpay import __version__, migrate
-from pgpay.config import Settings
+from pgpay.config import Settings, parse_environment
 from pgpay.embedded import database_url
-from pgpay.errors import PgpayError
+from pgpay.errors import ConfigError, PgpayError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+# webhook_events.status values, as pgpay.feed.REPLAY_STATUSES (not imported: --help stays fast)
+REPLAY_STATUSES = ("failed", "received", "ignored", "processed")
 
 
 def _print_json(data: object) -> None:
@@ -78,6 +81,59 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _enabled_environment(settings: Settings, environment: str) -> str:
+    """The environment, refused when it is `live` and live use is not approved."""
+    env = parse_environment(environment)
+    if not settings.environment_enabled(env):
+        raise ConfigError(
+            f"the {env!r} environment is disabled; set PGPAY_ALLOW_LIVE=1 to approve live use"
+        )
+    return env
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import feed
+
+    environment = _enabled_environment(settings, args.environment)
+    events = list(feed.load_events(args.paths))  # every input is read before anything is sent
+    progress: feed.Progress = "always" if args.progress == "always" else args.progress == "auto"
+    with database_url(settings.database_url, settings.home) as url:
+        counts = feed.ingest_events(url, environment, events, source="cli", progress=progress)
+    print(feed.summary(counts))
+    return 1 if any(n for key, n in counts.items() if key in feed.UNSUCCESSFUL) else 0
+
+
+def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import feed
+
+    if args.environment is not None:
+        environment: str | None = _enabled_environment(settings, args.environment)
+    else:
+        # Without --environment: every environment that may be touched.
+        environment = None if settings.environment_enabled("live") else "test"
+    with database_url(settings.database_url, settings.home) as url:
+        results = feed.replay(
+            url,
+            environment=environment,
+            status=args.status,
+            event_id=args.event,
+            dry_run=args.dry_run,
+        )
+    if not results:
+        where = f" in {environment!r}" if environment else ""
+        print(f"nothing to replay: no {args.status} webhook events{where}")
+        return 0
+    for item in results:
+        outcome = "would replay" if args.dry_run else item.outcome
+        print(f"{item.event_id} {item.type}: {outcome}")
+    if args.dry_run:
+        print(f"dry run: {len(results)} event(s) would be replayed; nothing changed")
+        return 0
+    counts = feed.replay_counts(results)
+    print(f"replayed {len(results)}: {feed.summary(counts, keys=feed.REPLAY_OUTCOMES)}")
+    return 1 if any(n for key, n in counts.items() if key in feed.UNSUCCESSFUL) else 0
+
+
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port to bind (default 8787)")
@@ -103,6 +159,66 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="schema version, environments, webhook events")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser(
+        "ingest",
+        help="feed event JSON files (unsigned, trusted operator input) through the SQL path",
+        description=(
+            "Feed Stripe event JSON through payments.ingest_stripe_event. Each PATH is a file "
+            "(one event, a JSON list of events, or JSON Lines), a folder (every *.json and "
+            "*.jsonl file inside, recursively, sorted) or - for standard input. Every input is "
+            "read first: one malformed file stops the command before anything is ingested. "
+            "Exits 1 when an event failed or was rejected."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="event file, folder, or -")
+    p.add_argument(
+        "--environment", default="test", help="test or live; must match livemode (default test)"
+    )
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_const",
+        const="never",
+        default="auto",
+        help="no progress bar (default: one on a terminal for more than 50 events)",
+    )
+    bar.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const="always",
+        help="show the progress bar even when standard error is not a terminal",
+    )
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser(
+        "replay",
+        help="re-run stored webhook events (default: the failed ones)",
+        description=(
+            "Re-run stored payloads from payments.webhook_events through "
+            "payments.ingest_stripe_event (source 'replay'), oldest first. An event that is "
+            "already processed answers 'duplicate'. Exits 1 when a replayed event still fails."
+        ),
+    )
+    p.add_argument(
+        "--environment",
+        default=None,
+        help="test or live (default: test, and live too when PGPAY_ALLOW_LIVE=1)",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--status",
+        default="failed",
+        choices=REPLAY_STATUSES,
+        help="replay the events with this status (default failed)",
+    )
+    which.add_argument("--event", metavar="EVENT_ID", help="replay this one event, any status")
+    p.add_argument(
+        "--dry-run", action="store_true", help="list what would be replayed, change nothing"
+    )
+    p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser("serve", help="serve the webhook ingestor and runtime routes")
     _add_serve_options(p)
