@@ -53,6 +53,10 @@ def collect(settings: Settings, url: str) -> dict[str, Any]:
     return report
 
 
+def first_line(text: object) -> str:
+    return str(text or "").strip().splitlines()[0] if text else ""
+
+
 def render(report: dict[str, Any]) -> str:
     lines = [f"schema version:     {report['schema_version'] or '(not migrated)'}"]
     pending = report["pending_migrations"]
@@ -89,6 +93,6 @@ def render(report: dict[str, Any]) -> str:
         for failure in report["failures"]:
             lines.append(
                 f"  {failure['environment']} {failure['stripe_event_id']} {failure['type']} "
-                f"attempts={failure['attempts']}: {failure['last_error']}"
+                f"attempts={failure['attempts']}: {first_line(failure['last_error'])}"
             )
     return "\n".join(lines)

@@ -474,6 +474,99 @@ $$;
 COMMENT ON FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) IS 'Records a one-time payment from a PaymentIntent event (invoice payments are left to the invoice).';
 
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: payment_history; Type: TABLE; Schema: payments; Owner: -
+--
+
+CREATE TABLE payments.payment_history (
+    id bigint NOT NULL,
+    environment payments.stripe_environment NOT NULL,
+    type text NOT NULL,
+    status text NOT NULL,
+    subject_type text,
+    subject_id payments.subject_id,
+    stripe_customer_id text,
+    stripe_checkout_session_id text,
+    stripe_payment_intent_id text,
+    stripe_charge_id text,
+    stripe_invoice_id text,
+    stripe_subscription_id text,
+    stripe_refund_id text,
+    stripe_dispute_id text,
+    amount bigint DEFAULT 0 NOT NULL,
+    amount_refunded bigint DEFAULT 0 NOT NULL,
+    currency text,
+    description text,
+    failure_message text,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    stripe_created timestamp with time zone,
+    last_event_at timestamp with time zone,
+    raw jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT payment_history_amount_refunded_check CHECK ((amount_refunded >= 0)),
+    CONSTRAINT payment_history_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
+    CONSTRAINT payment_history_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'canceled'::text, 'refunded'::text, 'partially_refunded'::text, 'disputed'::text, 'won'::text, 'lost'::text, 'void'::text, 'uncollectible'::text]))),
+    CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
+    CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
+);
+
+ALTER TABLE ONLY payments.payment_history FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE payment_history; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON TABLE payments.payment_history IS 'One row per payment object: one-time payment (payment intent), subscription invoice, refund or dispute.';
+
+
+--
+-- Name: COLUMN payment_history.amount; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON COLUMN payments.payment_history.amount IS 'Amount in minor units of currency (cents).';
+
+
+--
+-- Name: apply_payment_to_order(uuid, payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_target text := payments.order_status_for_payment(p_payment);
+BEGIN
+    UPDATE public.orders AS o SET
+        status = CASE WHEN o.status = 'fulfilled' THEN o.status ELSE v_target END,
+        amount = coalesce(o.amount, nullif(p_payment.amount, 0)),
+        currency = coalesce(o.currency, p_payment.currency),
+        amount_refunded = greatest(o.amount_refunded, coalesce(p_payment.amount_refunded, 0)),
+        stripe_checkout_session_id = coalesce(o.stripe_checkout_session_id, p_payment.stripe_checkout_session_id),
+        stripe_payment_intent_id = coalesce(o.stripe_payment_intent_id, p_payment.stripe_payment_intent_id),
+        subject_type = coalesce(o.subject_type, p_payment.subject_type),
+        subject_id = CASE WHEN o.subject_type IS NULL THEN p_payment.subject_id ELSE o.subject_id END,
+        paid_at = CASE
+            WHEN v_target IN ('paid', 'refunded', 'disputed') THEN coalesce(o.paid_at, now())
+            ELSE o.paid_at
+        END,
+        failed_at = CASE WHEN v_target = 'failed' THEN coalesce(o.failed_at, now()) ELSE o.failed_at END,
+        refunded_at = CASE
+            WHEN v_target = 'refunded' OR p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
+            ELSE o.refunded_at
+        END,
+        disputed_at = CASE WHEN v_target = 'disputed' THEN coalesce(o.disputed_at, now()) ELSE o.disputed_at END
+    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
+END
+$$;
+
+
 --
 -- Name: apply_price(text, jsonb, timestamp with time zone, boolean); Type: FUNCTION; Schema: payments; Owner: -
 --
@@ -994,64 +1087,6 @@ error, and calling again retries it). Raises invalid_parameter_value, storing no
 environment, a body that is not an event, or livemode not matching the environment.';
 
 
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
---
--- Name: payment_history; Type: TABLE; Schema: payments; Owner: -
---
-
-CREATE TABLE payments.payment_history (
-    id bigint NOT NULL,
-    environment payments.stripe_environment NOT NULL,
-    type text NOT NULL,
-    status text NOT NULL,
-    subject_type text,
-    subject_id payments.subject_id,
-    stripe_customer_id text,
-    stripe_checkout_session_id text,
-    stripe_payment_intent_id text,
-    stripe_charge_id text,
-    stripe_invoice_id text,
-    stripe_subscription_id text,
-    stripe_refund_id text,
-    stripe_dispute_id text,
-    amount bigint DEFAULT 0 NOT NULL,
-    amount_refunded bigint DEFAULT 0 NOT NULL,
-    currency text,
-    description text,
-    failure_message text,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    stripe_created timestamp with time zone,
-    last_event_at timestamp with time zone,
-    raw jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT payment_history_amount_refunded_check CHECK ((amount_refunded >= 0)),
-    CONSTRAINT payment_history_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT payment_history_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'canceled'::text, 'refunded'::text, 'partially_refunded'::text, 'disputed'::text, 'won'::text, 'lost'::text, 'void'::text, 'uncollectible'::text]))),
-    CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
-    CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
-);
-
-ALTER TABLE ONLY payments.payment_history FORCE ROW LEVEL SECURITY;
-
-
---
--- Name: TABLE payment_history; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON TABLE payments.payment_history IS 'One row per payment object: one-time payment (payment intent), subscription invoice, refund or dispute.';
-
-
---
--- Name: COLUMN payment_history.amount; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON COLUMN payments.payment_history.amount IS 'Amount in minor units of currency (cents).';
-
-
 --
 -- Name: invoice_payment_for_intent(text, text); Type: FUNCTION; Schema: payments; Owner: -
 --
@@ -1145,6 +1180,38 @@ becoming partially_refunded or refunded from the refunded amount.';
 
 
 --
+-- Name: order_status_for_payment(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT CASE
+        WHEN p_payment.id IS NULL THEN 'pending'
+        WHEN p_payment.status = 'refunded' THEN 'refunded'
+        WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
+            SELECT FROM payments.payment_history AS d
+            WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+                AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                AND d.status IN ('disputed', 'lost')
+        ) THEN 'disputed'
+        WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
+        WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
+        ELSE 'pending'
+    END
+$$;
+
+
+--
+-- Name: FUNCTION order_status_for_payment(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) IS 'The order status a one-time payment implies: paid only when it succeeded; refunded on a full refund;
+disputed while a dispute is open or lost; failed; else pending.';
+
+
+--
 -- Name: parent_payment(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -1158,6 +1225,72 @@ CREATE FUNCTION payments.parent_payment(p_environment text, p_payment_intent tex
     ORDER BY h.type = 'subscription_invoice' DESC, h.id
     LIMIT 1
 $$;
+
+
+--
+-- Name: payment_credits(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.payment_credits(p_payment payments.payment_history) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT coalesce(sum(payments.price_credits(p_payment.environment, li.price_id) * li.quantity), 0)::bigint
+    FROM payments.payment_line_items(p_payment) AS li
+    WHERE li.price_id IS NOT NULL
+$$;
+
+
+--
+-- Name: payment_line_items(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.payment_line_items(p_payment payments.payment_history) RETURNS TABLE(price_id text, quantity bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    -- Subscription invoices: the invoice's subscription lines (old shape: line.price; new shape:
+    -- line.pricing.price_details.price), prorations excluded.
+    SELECT
+        coalesce(
+            payments.stripe_id(l -> 'price'),
+            l -> 'pricing' -> 'price_details' ->> 'price',
+            payments.stripe_id(l -> 'plan')
+        ),
+        coalesce((l ->> 'quantity')::bigint, 1)
+    FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
+    WHERE p_payment.type = 'subscription_invoice'
+        AND NOT coalesce((l ->> 'proration')::boolean, FALSE)
+        AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE)
+    UNION ALL
+    -- One-time payments: the line items pgpay stored when it created the checkout session ...
+    SELECT li ->> 'price', coalesce((li ->> 'quantity')::bigint, 1)
+    FROM payments.checkout_sessions AS cs, jsonb_array_elements(cs.line_items) AS li
+    WHERE p_payment.type = 'one_time_payment'
+        AND cs.environment = p_payment.environment
+        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+        AND jsonb_typeof(cs.line_items) = 'array'
+    UNION ALL
+    -- ... or, for a session created elsewhere, its expanded line items when the payload had them.
+    SELECT payments.stripe_id(li -> 'price'), coalesce((li ->> 'quantity')::bigint, 1)
+    FROM jsonb_array_elements(
+        coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
+    ) AS li
+    WHERE p_payment.type = 'one_time_payment'
+        AND NOT EXISTS (
+            SELECT FROM payments.checkout_sessions AS cs
+            WHERE cs.environment = p_payment.environment
+                AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                AND jsonb_typeof(cs.line_items) = 'array' AND jsonb_array_length(cs.line_items) > 0
+        )
+$$;
+
+
+--
+-- Name: FUNCTION payment_line_items(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) IS 'What a payment bought, as (price, quantity): invoice subscription lines, or the checkout line items.';
 
 
 --
@@ -1191,6 +1324,148 @@ $$;
 --
 
 COMMENT ON FUNCTION payments.payment_status_rank(p_type text, p_status text) IS 'Forward order of payment_history statuses per type: a status never moves to a lower rank.';
+
+
+--
+-- Name: positive_bigint(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.positive_bigint(p_value text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    SELECT CASE WHEN btrim(p_value) ~ '^[0-9]{1,15}$' THEN btrim(p_value)::bigint END
+$_$;
+
+
+--
+-- Name: post_credit_entry(payments.payment_history, bigint, text, text, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog'
+    AS $$
+    INSERT INTO public.credit_ledger (
+        environment, subject_type, subject_id, amount, kind, source_key, reason, payment_history_id,
+        metadata
+    )
+    SELECT p_payment.environment, p_payment.subject_type, p_payment.subject_id, p_amount, p_kind,
+        p_source_key, p_reason, p_payment.id, jsonb_build_object('cause', p_cause)
+    WHERE p_amount <> 0
+    ON CONFLICT (environment, source_key) DO NOTHING
+$$;
+
+
+--
+-- Name: price_credits(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.price_credits(p_environment text, p_price_id text) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT coalesce(
+        (
+            SELECT coalesce(
+                payments.positive_bigint(p.metadata ->> 'credits'),
+                payments.positive_bigint(pr.metadata ->> 'credits')
+            )
+            FROM payments.prices AS p
+            LEFT JOIN payments.products AS pr
+                ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
+            WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+        ),
+        0
+    )
+$$;
+
+
+--
+-- Name: FUNCTION price_credits(p_environment text, p_price_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.price_credits(p_environment text, p_price_id text) IS 'Credits one unit of a price grants: price metadata credits, else its product''s metadata credits, else 0.';
+
+
+--
+-- Name: price_product(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.price_product(p_environment text, p_price_id text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT p.stripe_product_id FROM payments.prices AS p
+    WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+$$;
+
+
+--
+-- Name: product_entitlement_keys(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) RETURNS SETOF text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $_$
+    SELECT DISTINCT btrim(k)
+    FROM payments.products AS p,
+        unnest(string_to_array(coalesce(p.metadata ->> 'entitlements', ''), ',')) AS k
+    WHERE p.environment = p_environment AND p.stripe_product_id = p_product_id
+        AND btrim(k) ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'
+$_$;
+
+
+--
+-- Name: FUNCTION product_entitlement_keys(p_environment text, p_product_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) IS 'The entitlement keys a product grants (its metadata entitlements, comma-separated; malformed keys skipped).';
+
+
+--
+-- Name: project_payment_to_orders(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_order_id uuid;
+BEGIN
+    IF p_payment.type <> 'one_time_payment' THEN
+        RETURN;
+    END IF;
+    FOR v_order_id IN
+        SELECT o.id FROM public.orders AS o
+        WHERE o.environment = p_payment.environment
+            AND (
+                o.id = payments.try_uuid(p_payment.metadata ->> 'order_id')
+                OR o.id = payments.try_uuid(p_payment.metadata ->> 'pgpay_order_id')
+                OR o.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                OR o.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                OR o.id IN (
+                    SELECT cs.order_id FROM payments.checkout_sessions AS cs
+                    WHERE cs.environment = p_payment.environment
+                        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                )
+            )
+        ORDER BY o.id
+        FOR UPDATE
+    LOOP
+        PERFORM payments.apply_payment_to_order(v_order_id, p_payment);
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: FUNCTION project_payment_to_orders(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) IS 'Updates the orders a one-time payment pays for: matched by checkout-session metadata order_id, the
+checkout session or payment intent stored on the order, or the pgpay checkout row''s order_id.';
 
 
 --
@@ -1242,6 +1517,223 @@ COMMENT ON FUNCTION payments.project_stripe_event(p_environment text, p_event js
 
 
 --
+-- Name: refresh_order(uuid); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.refresh_order(p_order_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_order public.orders;
+    v_payment payments.payment_history;
+BEGIN
+    SELECT * INTO v_order FROM public.orders AS o WHERE o.id = p_order_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT h.* INTO v_payment FROM payments.payment_history AS h
+    WHERE h.environment = v_order.environment AND h.type = 'one_time_payment'
+        AND (
+            h.stripe_checkout_session_id = v_order.stripe_checkout_session_id
+            OR h.stripe_payment_intent_id = v_order.stripe_payment_intent_id
+            OR h.stripe_checkout_session_id IN (
+                SELECT cs.stripe_checkout_session_id FROM payments.checkout_sessions AS cs
+                WHERE cs.order_id = v_order.id AND cs.environment = v_order.environment
+            )
+        )
+    ORDER BY payments.payment_status_rank(h.type, h.status) DESC, h.id
+    LIMIT 1;
+    IF FOUND THEN
+        PERFORM payments.apply_payment_to_order(v_order.id, v_payment);
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION refresh_order(p_order_id uuid); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.refresh_order(p_order_id uuid) IS 'Re-derives an order''s status from the payment already recorded for it (an order linked after the
+payment arrived catches up).';
+
+
+--
+-- Name: refresh_payment_entitlements(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_grants jsonb;
+    v_active boolean;
+BEGIN
+    IF p_payment.type <> 'one_time_payment' OR p_payment.subject_type IS DISTINCT FROM 'user'
+        OR p_payment.status NOT IN ('succeeded', 'partially_refunded', 'refunded') THEN
+        RETURN;
+    END IF;
+    v_active := p_payment.status IN ('succeeded', 'partially_refunded')
+        AND NOT EXISTS (
+            SELECT FROM payments.payment_history AS d
+            WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+                AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id AND d.status = 'lost'
+        );
+    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('key', k.key, 'product', li.product)), '[]')
+    INTO v_grants
+    FROM (
+        SELECT payments.price_product(p_payment.environment, l.price_id) AS product
+        FROM payments.payment_line_items(p_payment) AS l
+    ) AS li,
+        LATERAL payments.product_entitlement_keys(p_payment.environment, li.product) AS k (key);
+    PERFORM payments.set_entitlements(
+        p_payment.environment, p_payment.subject_id, 'one_time_payment', p_payment.stripe_payment_intent_id,
+        v_grants, v_active, p_payment.stripe_created, NULL
+    );
+END
+$$;
+
+
+--
+-- Name: FUNCTION refresh_payment_entitlements(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) IS 'Sets the entitlements a user''s one-time purchase grants: active unless fully refunded or the dispute
+was lost; no expiry.';
+
+
+--
+-- Name: refresh_subscription_entitlements(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_sub payments.subscriptions;
+    v_access boolean;
+    v_grants jsonb;
+BEGIN
+    SELECT * INTO v_sub FROM payments.subscriptions AS s
+    WHERE s.environment = p_environment AND s.stripe_subscription_id = p_subscription_id;
+    IF NOT FOUND OR v_sub.subject_type IS DISTINCT FROM 'user' THEN
+        RETURN;
+    END IF;
+    v_access := payments.subscription_grants_access(
+        v_sub.status, v_sub.cancel_at_period_end, v_sub.current_period_start, v_sub.current_period_end
+    );
+    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('key', k.key, 'product', i.product)), '[]')
+    INTO v_grants
+    FROM (
+        SELECT coalesce(
+            payments.stripe_id(it -> 'price' -> 'product'),
+            payments.price_product(p_environment, payments.stripe_id(it -> 'price'))
+        ) AS product
+        FROM jsonb_array_elements(coalesce(v_sub.raw -> 'items' -> 'data', '[]')) AS it
+    ) AS i,
+        LATERAL payments.product_entitlement_keys(p_environment, i.product) AS k (key);
+    PERFORM payments.set_entitlements(
+        p_environment, v_sub.subject_id, 'subscription', v_sub.stripe_subscription_id, v_grants, v_access,
+        coalesce(v_sub.trial_start, v_sub.current_period_start, v_sub.stripe_created),
+        CASE
+            WHEN v_access THEN
+                v_sub.current_period_end
+                + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
+            ELSE coalesce(v_sub.ended_at, v_sub.canceled_at, v_sub.current_period_end)
+        END
+    );
+END
+$$;
+
+
+--
+-- Name: FUNCTION refresh_subscription_entitlements(p_environment text, p_subscription_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) IS 'Sets the entitlements a user''s subscription grants from its current items: active while the access
+rule holds, valid until the period end plus entitlement_grace_period; swapped keys are revoked.';
+
+
+--
+-- Name: refresh_team_billing_status(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_best record;
+BEGIN
+    IF p_subject_type IS NULL OR NOT EXISTS (
+        SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type AND t.is_group
+    ) THEN
+        RETURN;
+    END IF;
+    SELECT s.*, payments.subscription_grants_access(
+        s.status, s.cancel_at_period_end, s.current_period_start, s.current_period_end
+    ) AS grants_access
+    INTO v_best
+    FROM payments.subscriptions AS s
+    WHERE s.environment = p_environment AND s.subject_type = p_subject_type AND s.subject_id = p_subject_id
+    ORDER BY
+        payments.subscription_grants_access(
+            s.status, s.cancel_at_period_end, s.current_period_start, s.current_period_end
+        ) DESC,
+        CASE s.status
+            WHEN 'active' THEN 6 WHEN 'trialing' THEN 5 WHEN 'past_due' THEN 4 WHEN 'paused' THEN 3
+            WHEN 'unpaid' THEN 2 WHEN 'incomplete' THEN 1 ELSE 0
+        END DESC,
+        s.current_period_end DESC NULLS LAST,
+        s.quantity DESC NULLS LAST,
+        s.stripe_subscription_id
+    LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    INSERT INTO public.team_billing_status AS t (
+        environment, subject_type, subject_id, stripe_customer_id, stripe_subscription_id,
+        stripe_product_id, stripe_price_id, plan, status, seats, current_period_end,
+        cancel_at_period_end, trial_end, has_access
+    )
+    SELECT p_environment, p_subject_type, p_subject_id, v_best.stripe_customer_id,
+        v_best.stripe_subscription_id, v_best.stripe_product_id, v_best.stripe_price_id,
+        coalesce(pr.lookup_key, prod.name, pr.nickname, v_best.stripe_price_id), v_best.status,
+        v_best.quantity, v_best.current_period_end, v_best.cancel_at_period_end, v_best.trial_end,
+        v_best.grants_access
+    FROM (SELECT 1) AS one
+    LEFT JOIN payments.prices AS pr
+        ON pr.environment = p_environment AND pr.stripe_price_id = v_best.stripe_price_id
+    LEFT JOIN payments.products AS prod
+        ON prod.environment = p_environment AND prod.stripe_product_id = v_best.stripe_product_id
+    ON CONFLICT (environment, subject_type, subject_id) DO UPDATE SET
+        stripe_customer_id = excluded.stripe_customer_id,
+        stripe_subscription_id = excluded.stripe_subscription_id,
+        stripe_product_id = excluded.stripe_product_id,
+        stripe_price_id = excluded.stripe_price_id,
+        plan = excluded.plan,
+        status = excluded.status,
+        seats = excluded.seats,
+        current_period_end = excluded.current_period_end,
+        cancel_at_period_end = excluded.cancel_at_period_end,
+        trial_end = excluded.trial_end,
+        has_access = excluded.has_access;
+END
+$$;
+
+
+--
+-- Name: FUNCTION refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) IS 'Recomputes a group subject''s team_billing_status row from all its subscriptions: access-granting
+first, then by status, latest period end, seats.';
+
+
+--
 -- Name: resolve_subject(text, jsonb, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -1266,6 +1758,167 @@ $$;
 --
 
 COMMENT ON FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) IS 'Who an object bills: the subject in its metadata first, the customer mapping second.';
+
+
+--
+-- Name: set_entitlements(text, text, text, text, jsonb, boolean, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    -- p_grants: [{"key": ..., "product": ...}], the complete set this source grants now.
+    INSERT INTO public.user_entitlements AS e (
+        environment, user_id, entitlement_key, source_type, source_id, stripe_product_id, active,
+        valid_from, valid_until
+    )
+    SELECT p_environment, p_user_id, g ->> 'key', p_source_type, p_source_id, g ->> 'product', p_active,
+        p_valid_from, p_valid_until
+    FROM jsonb_array_elements(p_grants) AS g
+    ON CONFLICT (environment, user_id, entitlement_key, source_type, source_id) DO UPDATE SET
+        stripe_product_id = excluded.stripe_product_id,
+        active = excluded.active,
+        valid_from = coalesce(e.valid_from, excluded.valid_from),
+        valid_until = excluded.valid_until;
+    -- Keys this source no longer grants (a plan swap) are revoked.
+    UPDATE public.user_entitlements AS e SET active = FALSE
+    WHERE e.environment = p_environment AND e.source_type = p_source_type AND e.source_id = p_source_id
+        AND e.active
+        AND e.entitlement_key NOT IN (SELECT g ->> 'key' FROM jsonb_array_elements(p_grants) AS g);
+END
+$$;
+
+
+--
+-- Name: setting_interval(text, interval); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.setting_interval(p_key text, p_default interval) RETURNS interval
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT coalesce((SELECT (s.value #>> '{}')::interval FROM payments.settings AS s WHERE s.key = p_key), p_default)
+$$;
+
+
+--
+-- Name: FUNCTION setting_interval(p_key text, p_default interval); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.setting_interval(p_key text, p_default interval) IS 'An interval setting from payments.settings (e.g. past_due_grace_period), or the default.';
+
+
+--
+-- Name: credit_ledger; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.credit_ledger (
+    id bigint NOT NULL,
+    environment payments.stripe_environment NOT NULL,
+    subject_type text NOT NULL,
+    subject_id payments.subject_id NOT NULL,
+    amount bigint NOT NULL,
+    kind text NOT NULL,
+    source_key text NOT NULL,
+    reason text,
+    payment_history_id bigint,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credit_ledger_amount_check CHECK ((amount <> 0)),
+    CONSTRAINT credit_ledger_kind_check CHECK ((kind = ANY (ARRAY['grant'::text, 'reversal'::text, 'restore'::text, 'spend'::text, 'adjustment'::text]))),
+    CONSTRAINT credit_ledger_source_key_check CHECK (((char_length(source_key) >= 1) AND (char_length(source_key) <= 300)))
+);
+
+ALTER TABLE ONLY public.credit_ledger FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE credit_ledger; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject: grants, reversals, restores and spends, each with a unique source key.';
+
+
+--
+-- Name: spend_credits(text, text, text, bigint, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    v_key text;
+    v_existing public.credit_ledger;
+    v_balance bigint;
+    v_row public.credit_ledger;
+BEGIN
+    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
+        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_amount IS NULL OR p_amount <= 0 THEN
+        RAISE EXCEPTION 'spend amount must be a positive number of credits, got %', p_amount
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_idempotency_key IS NULL OR char_length(p_idempotency_key) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'an idempotency key of 1 to 200 characters is required'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
+        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- End users (anon, authenticated) may spend only for subjects they may act for; trusted server
+    -- roles (no SET ROLE to an end-user role) may spend for any subject.
+    IF current_setting('role') IN ('anon', 'authenticated')
+        AND NOT payments.can_spend_for_subject(p_subject_type, p_subject_id) THEN
+        RAISE EXCEPTION 'not allowed to spend credits for % %', p_subject_type, p_subject_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+
+    -- One subject's spends are serialised, so the balance check cannot be raced past.
+    PERFORM pg_advisory_xact_lock(
+        hashtextextended('pgpay.credits:' || p_environment || ':' || p_subject_type || ':' || p_subject_id, 0)
+    );
+    v_key := 'spend:' || p_subject_type || ':' || p_subject_id || ':' || p_idempotency_key;
+    SELECT * INTO v_existing FROM public.credit_ledger AS l
+    WHERE l.environment = p_environment AND l.source_key = v_key;
+    IF FOUND THEN
+        IF v_existing.amount <> -p_amount THEN
+            RAISE EXCEPTION 'idempotency key % was already used for a spend of % credits',
+                quote_literal(p_idempotency_key), -v_existing.amount
+                USING ERRCODE = 'unique_violation';
+        END IF;
+        RETURN v_existing;
+    END IF;
+    SELECT coalesce(sum(l.amount), 0) INTO v_balance FROM public.credit_ledger AS l
+    WHERE l.environment = p_environment AND l.subject_type = p_subject_type
+        AND l.subject_id = p_subject_id;
+    IF v_balance < p_amount THEN
+        RAISE EXCEPTION 'insufficient credits: % % has %, needs %',
+            p_subject_type, p_subject_id, v_balance, p_amount
+            USING ERRCODE = 'check_violation', HINT = 'nothing was spent';
+    END IF;
+    INSERT INTO public.credit_ledger (
+        environment, subject_type, subject_id, amount, kind, source_key, reason
+    ) VALUES (p_environment, p_subject_type, p_subject_id, -p_amount, 'spend', v_key, p_reason)
+    RETURNING * INTO v_row;
+    RETURN v_row;
+END
+$$;
+
+
+--
+-- Name: FUNCTION spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) IS 'Spends credits for a subject, never overdrawing: spends of one subject are serialised by a lock and
+the balance is checked inside it (insufficient credits raise check_violation and spend nothing).
+Idempotent per key: the same key returns the first spend; the same key with another amount raises.
+End users may spend only for subjects payments.can_spend_for_subject allows.';
 
 
 --
@@ -1320,6 +1973,36 @@ COMMENT ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject
 
 
 --
+-- Name: subscription_grants_access(text, boolean, timestamp with time zone, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone DEFAULT now()) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT CASE
+        WHEN p_status IN ('active', 'trialing') THEN
+            NOT coalesce(p_cancel_at_period_end, FALSE)
+            OR p_current_period_end IS NULL
+            OR p_at < p_current_period_end
+        WHEN p_status = 'past_due' THEN
+            p_at < coalesce(p_current_period_start, p_current_period_end, p_at)
+            + payments.setting_interval('past_due_grace_period', INTERVAL '3 days')
+        ELSE FALSE
+    END
+$$;
+
+
+--
+-- Name: FUNCTION subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone) IS 'The access rule. active and trialing grant access (with cancel_at_period_end: until the period ends);
+past_due grants access for payments.settings past_due_grace_period (default 3 days) from the start of the
+unpaid period; canceled, unpaid, incomplete, incomplete_expired and paused do not.';
+
+
+--
 -- Name: subscription_status_rank(text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -1338,6 +2021,88 @@ CREATE FUNCTION payments.subscription_status_rank(p_status text) RETURNS integer
         ELSE -1
     END
 $$;
+
+
+--
+-- Name: sync_payment_credits(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_base text;
+    v_credits bigint;
+    v_due bigint;
+    v_reversed bigint;
+    v_dispute payments.payment_history;
+    v_hold bigint;
+BEGIN
+    IF p_payment.subject_type IS NULL
+        OR p_payment.type NOT IN ('one_time_payment', 'subscription_invoice')
+        OR p_payment.status NOT IN ('succeeded', 'partially_refunded', 'refunded') THEN
+        RETURN;
+    END IF;
+    v_base := CASE p_payment.type
+        WHEN 'one_time_payment' THEN 'payment:' || p_payment.stripe_payment_intent_id
+        ELSE 'invoice:' || p_payment.stripe_invoice_id
+    END;
+    v_credits := payments.payment_credits(p_payment);
+    IF v_credits <= 0 THEN
+        RETURN;
+    END IF;
+    PERFORM payments.post_credit_entry(
+        p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
+    );
+
+    -- Refunds reverse proportionally. The amount refunded only grows, so posting the difference
+    -- between what is due and what was reversed keeps the sum right in any delivery order.
+    v_due := CASE
+        WHEN p_payment.amount <= 0 THEN 0
+        ELSE (v_credits * least(p_payment.amount_refunded, p_payment.amount)) / p_payment.amount
+    END;
+    SELECT coalesce(-sum(l.amount), 0) INTO v_reversed FROM public.credit_ledger AS l
+    WHERE l.payment_history_id = p_payment.id AND l.metadata ->> 'cause' = 'refund';
+    IF v_due > v_reversed THEN
+        PERFORM payments.post_credit_entry(
+            p_payment, v_reversed - v_due, 'reversal', v_base || ':refund:' || v_due,
+            'refunded ' || p_payment.amount_refunded || ' of ' || p_payment.amount, 'refund'
+        );
+    END IF;
+
+    -- Disputes hold the disputed share of the credits; a won dispute restores it, a lost one keeps it.
+    FOR v_dispute IN
+        SELECT d.* FROM payments.payment_history AS d
+        WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+            AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+        ORDER BY d.stripe_dispute_id
+    LOOP
+        v_hold := CASE
+            WHEN p_payment.amount <= 0 THEN v_credits
+            ELSE (v_credits * least(v_dispute.amount, p_payment.amount)) / p_payment.amount
+        END;
+        PERFORM payments.post_credit_entry(
+            p_payment, -v_hold, 'reversal', 'dispute:' || v_dispute.stripe_dispute_id || ':hold',
+            'disputed', 'dispute'
+        );
+        IF v_dispute.status = 'won' THEN
+            PERFORM payments.post_credit_entry(
+                p_payment, v_hold, 'restore', 'dispute:' || v_dispute.stripe_dispute_id || ':restore',
+                'dispute won', 'dispute'
+            );
+        END IF;
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: FUNCTION sync_payment_credits(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) IS 'Brings the credit ledger in line with a payment: one grant when paid, refund reversals up to the
+refunded share, a hold per dispute and a restore when won. Idempotent: every entry has a source key.';
 
 
 --
@@ -1367,6 +2132,101 @@ COMMENT ON FUNCTION payments.tg_any__set_updated_at() IS 'Trigger function: sets
 
 
 --
+-- Name: tg_credit_ledger__append_only(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_credit_ledger__append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'public.credit_ledger is append-only: post a reversal or adjustment instead'
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+
+--
+-- Name: tg_orders__catch_up(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    PERFORM payments.refresh_order(NEW.id);
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: tg_payment_history__project_fulfilment(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_parent payments.payment_history;
+BEGIN
+    IF NEW.type = 'dispute' THEN
+        v_parent := payments.parent_payment(NEW.environment, NEW.stripe_payment_intent_id, NEW.stripe_charge_id);
+        IF v_parent.id IS NULL THEN
+            RETURN NULL;
+        END IF;
+    ELSIF NEW.type = 'refund' THEN
+        RETURN NULL;
+    ELSE
+        v_parent := NEW;
+    END IF;
+    PERFORM payments.project_payment_to_orders(v_parent);
+    PERFORM payments.sync_payment_credits(v_parent);
+    PERFORM payments.refresh_payment_entitlements(v_parent);
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION tg_payment_history__project_fulfilment(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS 'Projects a payment (or a dispute on it) into orders, the credit ledger and user entitlements.';
+
+
+--
+-- Name: tg_subscriptions__project_fulfilment(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_subscriptions__project_fulfilment() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog'
+    AS $$
+BEGIN
+    IF NEW.subject_type IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.subject_type = 'user' THEN
+        PERFORM payments.refresh_subscription_entitlements(NEW.environment, NEW.stripe_subscription_id);
+    ELSE
+        PERFORM payments.refresh_team_billing_status(NEW.environment, NEW.subject_type, NEW.subject_id);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION tg_subscriptions__project_fulfilment(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.tg_subscriptions__project_fulfilment() IS 'Projects a subscription into user_entitlements (user subjects) or team_billing_status (groups).';
+
+
+--
 -- Name: to_timestamptz(jsonb); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -1384,6 +2244,26 @@ $$;
 --
 
 COMMENT ON FUNCTION payments.to_timestamptz(p_epoch jsonb) IS 'A Stripe Unix timestamp (JSON number) as timestamptz; NULL for null or missing.';
+
+
+--
+-- Name: try_uuid(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.try_uuid(p_value text) RETURNS uuid
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+    SELECT CASE
+        WHEN p_value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN p_value::uuid
+    END
+$_$;
+
+
+--
+-- Name: FUNCTION try_uuid(p_value text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or NULL when it is not one (never raises).';
 
 
 --
@@ -1751,6 +2631,21 @@ COMMENT ON TABLE payments.products IS 'Mirror of Stripe products (catalog).';
 
 
 --
+-- Name: settings; Type: TABLE; Schema: payments; Owner: -
+--
+
+CREATE TABLE payments.settings (
+    key text NOT NULL,
+    value jsonb NOT NULL,
+    description text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT settings_key_check CHECK ((key ~ '^[a-z][a-z0-9_]{0,62}$'::text))
+);
+
+ALTER TABLE ONLY payments.settings FORCE ROW LEVEL SECURITY;
+
+
+--
 -- Name: stripe_customer_mappings; Type: TABLE; Schema: payments; Owner: -
 --
 
@@ -2001,34 +2896,27 @@ CREATE TABLE pgpay_migrations.yoyo_lock (
 
 
 --
--- Name: credit_ledger; Type: TABLE; Schema: public; Owner: -
+-- Name: credit_balances; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE TABLE public.credit_ledger (
-    id bigint NOT NULL,
-    environment payments.stripe_environment NOT NULL,
-    subject_type text NOT NULL,
-    subject_id payments.subject_id NOT NULL,
-    amount bigint NOT NULL,
-    kind text NOT NULL,
-    source_key text NOT NULL,
-    reason text,
-    payment_history_id bigint,
-    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT credit_ledger_amount_check CHECK ((amount <> 0)),
-    CONSTRAINT credit_ledger_kind_check CHECK ((kind = ANY (ARRAY['grant'::text, 'reversal'::text, 'restore'::text, 'spend'::text, 'adjustment'::text]))),
-    CONSTRAINT credit_ledger_source_key_check CHECK (((char_length(source_key) >= 1) AND (char_length(source_key) <= 300)))
-);
-
-ALTER TABLE ONLY public.credit_ledger FORCE ROW LEVEL SECURITY;
+CREATE VIEW public.credit_balances WITH (security_invoker='true') AS
+ SELECT l.environment,
+    l.subject_type,
+    l.subject_id,
+    (sum(l.amount))::bigint AS balance,
+    (COALESCE(sum(l.amount) FILTER (WHERE ((l.kind = ANY (ARRAY['grant'::text, 'restore'::text, 'adjustment'::text])) AND (l.amount > 0))), (0)::numeric))::bigint AS credited,
+    (COALESCE((- sum(l.amount) FILTER (WHERE (l.kind = 'spend'::text))), (0)::numeric))::bigint AS spent,
+    (COALESCE((- sum(l.amount) FILTER (WHERE (l.kind = 'reversal'::text))), (0)::numeric))::bigint AS reversed,
+    max(l.created_at) AS last_entry_at
+   FROM public.credit_ledger l
+  GROUP BY l.environment, l.subject_type, l.subject_id;
 
 
 --
--- Name: TABLE credit_ledger; Type: COMMENT; Schema: public; Owner: -
+-- Name: VIEW credit_balances; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject: grants, reversals, restores and spends, each with a unique source key.';
+COMMENT ON VIEW public.credit_balances IS 'Credit balance per subject and environment (sum of the ledger). Row-level security of credit_ledger applies.';
 
 
 --
@@ -2232,6 +3120,14 @@ ALTER TABLE ONLY payments.products
 
 
 --
+-- Name: settings settings_pkey; Type: CONSTRAINT; Schema: payments; Owner: -
+--
+
+ALTER TABLE ONLY payments.settings
+    ADD CONSTRAINT settings_pkey PRIMARY KEY (key);
+
+
+--
 -- Name: stripe_customer_mappings stripe_customer_mappings_customer_key; Type: CONSTRAINT; Schema: payments; Owner: -
 --
 
@@ -2383,6 +3279,13 @@ CREATE UNIQUE INDEX checkout_sessions_idempotency_key ON payments.checkout_sessi
 
 
 --
+-- Name: checkout_sessions_order_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX checkout_sessions_order_idx ON payments.checkout_sessions USING btree (order_id) WHERE (order_id IS NOT NULL);
+
+
+--
 -- Name: checkout_sessions_payment_intent_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
@@ -2502,6 +3405,13 @@ CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btr
 
 
 --
+-- Name: credit_ledger_payment_history_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX credit_ledger_payment_history_idx ON public.credit_ledger USING btree (payment_history_id) WHERE (payment_history_id IS NOT NULL);
+
+
+--
 -- Name: credit_ledger_subject_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -2527,6 +3437,13 @@ CREATE INDEX orders_payment_intent_idx ON public.orders USING btree (environment
 --
 
 CREATE INDEX orders_subject_idx ON public.orders USING btree (environment, subject_type, subject_id);
+
+
+--
+-- Name: user_entitlements_source_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX user_entitlements_source_idx ON public.user_entitlements USING btree (environment, source_type, source_id);
 
 
 --
@@ -2614,6 +3531,27 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON payments.webhook_events FOR 
 
 
 --
+-- Name: payment_history _200_project_fulfilment; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _200_project_fulfilment AFTER INSERT OR UPDATE ON payments.payment_history FOR EACH ROW EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
+
+
+--
+-- Name: subscriptions _200_project_fulfilment; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _200_project_fulfilment AFTER INSERT OR UPDATE ON payments.subscriptions FOR EACH ROW EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+
+
+--
+-- Name: credit_ledger _100_append_only; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER _100_append_only BEFORE DELETE OR UPDATE ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION payments.tg_credit_ledger__append_only();
+
+
+--
 -- Name: orders _100_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -2632,6 +3570,13 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON public.team_billing_status F
 --
 
 CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON public.user_entitlements FOR EACH ROW EXECUTE FUNCTION payments.tg_any__set_updated_at();
+
+
+--
+-- Name: orders _200_catch_up_with_payment; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER _200_catch_up_with_payment AFTER INSERT OR UPDATE OF stripe_checkout_session_id, stripe_payment_intent_id ON public.orders FOR EACH ROW WHEN ((pg_trigger_depth() = 0)) EXECUTE FUNCTION payments.tg_orders__catch_up();
 
 
 --
@@ -2741,6 +3686,12 @@ ALTER TABLE payments.prices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.products ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: settings; Type: ROW SECURITY; Schema: payments; Owner: -
+--
+
+ALTER TABLE payments.settings ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: stripe_customer_mappings; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
@@ -2845,6 +3796,13 @@ REVOKE ALL ON FUNCTION payments.apply_payment_intent(p_environment text, p_inten
 
 
 --
+-- Name: FUNCTION apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean); Type: ACL; Schema: payments; Owner: -
 --
 
@@ -2929,10 +3887,31 @@ REVOKE ALL ON FUNCTION payments.merge_payment_status(p_type text, p_old text, p_
 
 
 --
+-- Name: FUNCTION order_status_for_payment(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION parent_payment(p_environment text, p_payment_intent text, p_charge text); Type: ACL; Schema: payments; Owner: -
 --
 
 REVOKE ALL ON FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_credits(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.payment_credits(p_payment payments.payment_history) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_line_items(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) FROM PUBLIC;
 
 
 --
@@ -2943,6 +3922,48 @@ REVOKE ALL ON FUNCTION payments.payment_status_rank(p_type text, p_status text) 
 
 
 --
+-- Name: FUNCTION positive_bigint(p_value text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.positive_bigint(p_value text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION price_credits(p_environment text, p_price_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.price_credits(p_environment text, p_price_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION price_product(p_environment text, p_price_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.price_product(p_environment text, p_price_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION product_entitlement_keys(p_environment text, p_product_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION project_payment_to_orders(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION project_stripe_event(p_environment text, p_event jsonb); Type: ACL; Schema: payments; Owner: -
 --
 
@@ -2950,10 +3971,59 @@ REVOKE ALL ON FUNCTION payments.project_stripe_event(p_environment text, p_event
 
 
 --
+-- Name: FUNCTION refresh_order(p_order_id uuid); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.refresh_order(p_order_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION refresh_payment_entitlements(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION refresh_subscription_entitlements(p_environment text, p_subscription_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text); Type: ACL; Schema: payments; Owner: -
 --
 
 REVOKE ALL ON FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION setting_interval(p_key text, p_default interval); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.setting_interval(p_key text, p_default interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) FROM PUBLIC;
 
 
 --
@@ -2971,10 +4041,24 @@ REVOKE ALL ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subj
 
 
 --
+-- Name: FUNCTION subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION subscription_status_rank(p_status text); Type: ACL; Schema: payments; Owner: -
 --
 
 REVOKE ALL ON FUNCTION payments.subscription_status_rank(p_status text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION sync_payment_credits(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) FROM PUBLIC;
 
 
 --
@@ -2985,10 +4069,45 @@ REVOKE ALL ON FUNCTION payments.tg_any__set_updated_at() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION tg_credit_ledger__append_only(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_credit_ledger__append_only() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_orders__catch_up(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_orders__catch_up() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_payment_history__project_fulfilment(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_payment_history__project_fulfilment() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_subscriptions__project_fulfilment(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_subscriptions__project_fulfilment() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION to_timestamptz(p_epoch jsonb); Type: ACL; Schema: payments; Owner: -
 --
 
 REVOKE ALL ON FUNCTION payments.to_timestamptz(p_epoch jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION try_uuid(p_value text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.try_uuid(p_value text) FROM PUBLIC;
 
 
 --

@@ -1,0 +1,159 @@
+-- Projects one-time payments onto app orders: pending -> paid only from a succeeded payment_history row,
+-- refunded, disputed (and back when won), failed. Derived from the merged mirror state, so order-proof.
+
+CREATE OR REPLACE FUNCTION payments.try_uuid(p_value text)
+RETURNS uuid
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE
+        WHEN p_value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN p_value::uuid
+    END
+$$;
+
+COMMENT ON FUNCTION payments.try_uuid(text) IS 'The text as a uuid, or NULL when it is not one (never raises).';
+
+CREATE OR REPLACE FUNCTION payments.order_status_for_payment(p_payment payments.payment_history)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT CASE
+        WHEN p_payment.id IS NULL THEN 'pending'
+        WHEN p_payment.status = 'refunded' THEN 'refunded'
+        WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
+            SELECT FROM payments.payment_history AS d
+            WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+                AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                AND d.status IN ('disputed', 'lost')
+        ) THEN 'disputed'
+        WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
+        WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
+        ELSE 'pending'
+    END
+$$;
+
+COMMENT ON FUNCTION payments.order_status_for_payment(payments.payment_history) IS
+'The order status a one-time payment implies: paid only when it succeeded; refunded on a full refund;
+disputed while a dispute is open or lost; failed; else pending.';
+
+CREATE OR REPLACE FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_target text := payments.order_status_for_payment(p_payment);
+BEGIN
+    UPDATE public.orders AS o SET
+        status = CASE WHEN o.status = 'fulfilled' THEN o.status ELSE v_target END,
+        amount = coalesce(o.amount, nullif(p_payment.amount, 0)),
+        currency = coalesce(o.currency, p_payment.currency),
+        amount_refunded = greatest(o.amount_refunded, coalesce(p_payment.amount_refunded, 0)),
+        stripe_checkout_session_id = coalesce(o.stripe_checkout_session_id, p_payment.stripe_checkout_session_id),
+        stripe_payment_intent_id = coalesce(o.stripe_payment_intent_id, p_payment.stripe_payment_intent_id),
+        subject_type = coalesce(o.subject_type, p_payment.subject_type),
+        subject_id = CASE WHEN o.subject_type IS NULL THEN p_payment.subject_id ELSE o.subject_id END,
+        paid_at = CASE
+            WHEN v_target IN ('paid', 'refunded', 'disputed') THEN coalesce(o.paid_at, now())
+            ELSE o.paid_at
+        END,
+        failed_at = CASE WHEN v_target = 'failed' THEN coalesce(o.failed_at, now()) ELSE o.failed_at END,
+        refunded_at = CASE
+            WHEN v_target = 'refunded' OR p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
+            ELSE o.refunded_at
+        END,
+        disputed_at = CASE WHEN v_target = 'disputed' THEN coalesce(o.disputed_at, now()) ELSE o.disputed_at END
+    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_order_id uuid;
+BEGIN
+    IF p_payment.type <> 'one_time_payment' THEN
+        RETURN;
+    END IF;
+    FOR v_order_id IN
+        SELECT o.id FROM public.orders AS o
+        WHERE o.environment = p_payment.environment
+            AND (
+                o.id = payments.try_uuid(p_payment.metadata ->> 'order_id')
+                OR o.id = payments.try_uuid(p_payment.metadata ->> 'pgpay_order_id')
+                OR o.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                OR o.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                OR o.id IN (
+                    SELECT cs.order_id FROM payments.checkout_sessions AS cs
+                    WHERE cs.environment = p_payment.environment
+                        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                )
+            )
+        ORDER BY o.id
+        FOR UPDATE
+    LOOP
+        PERFORM payments.apply_payment_to_order(v_order_id, p_payment);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION payments.project_payment_to_orders(payments.payment_history) IS
+'Updates the orders a one-time payment pays for: matched by checkout-session metadata order_id, the
+checkout session or payment intent stored on the order, or the pgpay checkout row''s order_id.';
+
+CREATE OR REPLACE FUNCTION payments.refresh_order(p_order_id uuid)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_order public.orders;
+    v_payment payments.payment_history;
+BEGIN
+    SELECT * INTO v_order FROM public.orders AS o WHERE o.id = p_order_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT h.* INTO v_payment FROM payments.payment_history AS h
+    WHERE h.environment = v_order.environment AND h.type = 'one_time_payment'
+        AND (
+            h.stripe_checkout_session_id = v_order.stripe_checkout_session_id
+            OR h.stripe_payment_intent_id = v_order.stripe_payment_intent_id
+            OR h.stripe_checkout_session_id IN (
+                SELECT cs.stripe_checkout_session_id FROM payments.checkout_sessions AS cs
+                WHERE cs.order_id = v_order.id AND cs.environment = v_order.environment
+            )
+        )
+    ORDER BY payments.payment_status_rank(h.type, h.status) DESC, h.id
+    LIMIT 1;
+    IF FOUND THEN
+        PERFORM payments.apply_payment_to_order(v_order.id, v_payment);
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION payments.refresh_order(uuid) IS
+'Re-derives an order''s status from the payment already recorded for it (an order linked after the
+payment arrived catches up).';
+
+CREATE OR REPLACE FUNCTION payments.tg_orders__catch_up()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    PERFORM payments.refresh_order(NEW.id);
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER _200_catch_up_with_payment
+AFTER INSERT OR UPDATE OF stripe_checkout_session_id, stripe_payment_intent_id ON public.orders
+FOR EACH ROW WHEN (pg_trigger_depth() = 0)
+EXECUTE FUNCTION payments.tg_orders__catch_up();

@@ -1,0 +1,294 @@
+-- The credit ledger: grants from paid payments (credits from price, else product, metadata x quantity),
+-- proportional reversals on refunds, holds and restores on disputes, and the one spend function.
+
+CREATE OR REPLACE FUNCTION payments.positive_bigint(p_value text)
+RETURNS bigint
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN btrim(p_value) ~ '^[0-9]{1,15}$' THEN btrim(p_value)::bigint END
+$$;
+
+CREATE OR REPLACE FUNCTION payments.price_credits(p_environment text, p_price_id text)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(
+        (
+            SELECT coalesce(
+                payments.positive_bigint(p.metadata ->> 'credits'),
+                payments.positive_bigint(pr.metadata ->> 'credits')
+            )
+            FROM payments.prices AS p
+            LEFT JOIN payments.products AS pr
+                ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
+            WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+        ),
+        0
+    )
+$$;
+
+COMMENT ON FUNCTION payments.price_credits(text, text) IS
+'Credits one unit of a price grants: price metadata credits, else its product''s metadata credits, else 0.';
+
+CREATE OR REPLACE FUNCTION payments.payment_line_items(p_payment payments.payment_history)
+RETURNS TABLE (price_id text, quantity bigint)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+    -- Subscription invoices: the invoice's subscription lines (old shape: line.price; new shape:
+    -- line.pricing.price_details.price), prorations excluded.
+    SELECT
+        coalesce(
+            payments.stripe_id(l -> 'price'),
+            l -> 'pricing' -> 'price_details' ->> 'price',
+            payments.stripe_id(l -> 'plan')
+        ),
+        coalesce((l ->> 'quantity')::bigint, 1)
+    FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
+    WHERE p_payment.type = 'subscription_invoice'
+        AND NOT coalesce((l ->> 'proration')::boolean, FALSE)
+        AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE)
+    UNION ALL
+    -- One-time payments: the line items pgpay stored when it created the checkout session ...
+    SELECT li ->> 'price', coalesce((li ->> 'quantity')::bigint, 1)
+    FROM payments.checkout_sessions AS cs, jsonb_array_elements(cs.line_items) AS li
+    WHERE p_payment.type = 'one_time_payment'
+        AND cs.environment = p_payment.environment
+        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+        AND jsonb_typeof(cs.line_items) = 'array'
+    UNION ALL
+    -- ... or, for a session created elsewhere, its expanded line items when the payload had them.
+    SELECT payments.stripe_id(li -> 'price'), coalesce((li ->> 'quantity')::bigint, 1)
+    FROM jsonb_array_elements(
+        coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
+    ) AS li
+    WHERE p_payment.type = 'one_time_payment'
+        AND NOT EXISTS (
+            SELECT FROM payments.checkout_sessions AS cs
+            WHERE cs.environment = p_payment.environment
+                AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                AND jsonb_typeof(cs.line_items) = 'array' AND jsonb_array_length(cs.line_items) > 0
+        )
+$$;
+
+COMMENT ON FUNCTION payments.payment_line_items(payments.payment_history) IS
+'What a payment bought, as (price, quantity): invoice subscription lines, or the checkout line items.';
+
+CREATE OR REPLACE FUNCTION payments.payment_credits(p_payment payments.payment_history)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog
+AS $$
+    SELECT coalesce(sum(payments.price_credits(p_payment.environment, li.price_id) * li.quantity), 0)::bigint
+    FROM payments.payment_line_items(p_payment) AS li
+    WHERE li.price_id IS NOT NULL
+$$;
+
+CREATE OR REPLACE FUNCTION payments.post_credit_entry(
+    p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text,
+    p_cause text
+)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog
+AS $$
+    INSERT INTO public.credit_ledger (
+        environment, subject_type, subject_id, amount, kind, source_key, reason, payment_history_id,
+        metadata
+    )
+    SELECT p_payment.environment, p_payment.subject_type, p_payment.subject_id, p_amount, p_kind,
+        p_source_key, p_reason, p_payment.id, jsonb_build_object('cause', p_cause)
+    WHERE p_amount <> 0
+    ON CONFLICT (environment, source_key) DO NOTHING
+$$;
+
+CREATE OR REPLACE FUNCTION payments.sync_payment_credits(p_payment payments.payment_history)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_base text;
+    v_credits bigint;
+    v_due bigint;
+    v_reversed bigint;
+    v_dispute payments.payment_history;
+    v_hold bigint;
+BEGIN
+    IF p_payment.subject_type IS NULL
+        OR p_payment.type NOT IN ('one_time_payment', 'subscription_invoice')
+        OR p_payment.status NOT IN ('succeeded', 'partially_refunded', 'refunded') THEN
+        RETURN;
+    END IF;
+    v_base := CASE p_payment.type
+        WHEN 'one_time_payment' THEN 'payment:' || p_payment.stripe_payment_intent_id
+        ELSE 'invoice:' || p_payment.stripe_invoice_id
+    END;
+    v_credits := payments.payment_credits(p_payment);
+    IF v_credits <= 0 THEN
+        RETURN;
+    END IF;
+    PERFORM payments.post_credit_entry(
+        p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
+    );
+
+    -- Refunds reverse proportionally. The amount refunded only grows, so posting the difference
+    -- between what is due and what was reversed keeps the sum right in any delivery order.
+    v_due := CASE
+        WHEN p_payment.amount <= 0 THEN 0
+        ELSE (v_credits * least(p_payment.amount_refunded, p_payment.amount)) / p_payment.amount
+    END;
+    SELECT coalesce(-sum(l.amount), 0) INTO v_reversed FROM public.credit_ledger AS l
+    WHERE l.payment_history_id = p_payment.id AND l.metadata ->> 'cause' = 'refund';
+    IF v_due > v_reversed THEN
+        PERFORM payments.post_credit_entry(
+            p_payment, v_reversed - v_due, 'reversal', v_base || ':refund:' || v_due,
+            'refunded ' || p_payment.amount_refunded || ' of ' || p_payment.amount, 'refund'
+        );
+    END IF;
+
+    -- Disputes hold the disputed share of the credits; a won dispute restores it, a lost one keeps it.
+    FOR v_dispute IN
+        SELECT d.* FROM payments.payment_history AS d
+        WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+            AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+        ORDER BY d.stripe_dispute_id
+    LOOP
+        v_hold := CASE
+            WHEN p_payment.amount <= 0 THEN v_credits
+            ELSE (v_credits * least(v_dispute.amount, p_payment.amount)) / p_payment.amount
+        END;
+        PERFORM payments.post_credit_entry(
+            p_payment, -v_hold, 'reversal', 'dispute:' || v_dispute.stripe_dispute_id || ':hold',
+            'disputed', 'dispute'
+        );
+        IF v_dispute.status = 'won' THEN
+            PERFORM payments.post_credit_entry(
+                p_payment, v_hold, 'restore', 'dispute:' || v_dispute.stripe_dispute_id || ':restore',
+                'dispute won', 'dispute'
+            );
+        END IF;
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION payments.sync_payment_credits(payments.payment_history) IS
+'Brings the credit ledger in line with a payment: one grant when paid, refund reversals up to the
+refunded share, a hold per dispute and a restore when won. Idempotent: every entry has a source key.';
+
+CREATE OR REPLACE FUNCTION payments.tg_credit_ledger__append_only()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    RAISE EXCEPTION 'public.credit_ledger is append-only: post a reversal or adjustment instead'
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE OR REPLACE TRIGGER _100_append_only
+BEFORE UPDATE OR DELETE ON public.credit_ledger
+FOR EACH ROW EXECUTE FUNCTION payments.tg_credit_ledger__append_only();
+
+CREATE OR REPLACE VIEW public.credit_balances WITH (security_invoker = TRUE) AS
+SELECT
+    l.environment,
+    l.subject_type,
+    l.subject_id,
+    sum(l.amount)::bigint AS balance,
+    coalesce(sum(l.amount) FILTER (WHERE l.kind IN ('grant', 'restore', 'adjustment') AND l.amount > 0), 0)::bigint
+    AS credited,
+    coalesce(-sum(l.amount) FILTER (WHERE l.kind = 'spend'), 0)::bigint AS spent,
+    coalesce(-sum(l.amount) FILTER (WHERE l.kind = 'reversal'), 0)::bigint AS reversed,
+    max(l.created_at) AS last_entry_at
+FROM public.credit_ledger AS l
+GROUP BY l.environment, l.subject_type, l.subject_id;
+
+COMMENT ON VIEW public.credit_balances IS
+'Credit balance per subject and environment (sum of the ledger). Row-level security of credit_ledger applies.';
+
+CREATE OR REPLACE FUNCTION payments.spend_credits(
+    p_environment text,
+    p_subject_type text,
+    p_subject_id text,
+    p_amount bigint,
+    p_reason text,
+    p_idempotency_key text
+)
+RETURNS public.credit_ledger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_key text;
+    v_existing public.credit_ledger;
+    v_balance bigint;
+    v_row public.credit_ledger;
+BEGIN
+    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
+        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_amount IS NULL OR p_amount <= 0 THEN
+        RAISE EXCEPTION 'spend amount must be a positive number of credits, got %', p_amount
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_idempotency_key IS NULL OR char_length(p_idempotency_key) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'an idempotency key of 1 to 200 characters is required'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
+        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- End users (anon, authenticated) may spend only for subjects they may act for; trusted server
+    -- roles (no SET ROLE to an end-user role) may spend for any subject.
+    IF current_setting('role') IN ('anon', 'authenticated')
+        AND NOT payments.can_spend_for_subject(p_subject_type, p_subject_id) THEN
+        RAISE EXCEPTION 'not allowed to spend credits for % %', p_subject_type, p_subject_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+
+    -- One subject's spends are serialised, so the balance check cannot be raced past.
+    PERFORM pg_advisory_xact_lock(
+        hashtextextended('pgpay.credits:' || p_environment || ':' || p_subject_type || ':' || p_subject_id, 0)
+    );
+    v_key := 'spend:' || p_subject_type || ':' || p_subject_id || ':' || p_idempotency_key;
+    SELECT * INTO v_existing FROM public.credit_ledger AS l
+    WHERE l.environment = p_environment AND l.source_key = v_key;
+    IF FOUND THEN
+        IF v_existing.amount <> -p_amount THEN
+            RAISE EXCEPTION 'idempotency key % was already used for a spend of % credits',
+                quote_literal(p_idempotency_key), -v_existing.amount
+                USING ERRCODE = 'unique_violation';
+        END IF;
+        RETURN v_existing;
+    END IF;
+    SELECT coalesce(sum(l.amount), 0) INTO v_balance FROM public.credit_ledger AS l
+    WHERE l.environment = p_environment AND l.subject_type = p_subject_type
+        AND l.subject_id = p_subject_id;
+    IF v_balance < p_amount THEN
+        RAISE EXCEPTION 'insufficient credits: % % has %, needs %',
+            p_subject_type, p_subject_id, v_balance, p_amount
+            USING ERRCODE = 'check_violation', HINT = 'nothing was spent';
+    END IF;
+    INSERT INTO public.credit_ledger (
+        environment, subject_type, subject_id, amount, kind, source_key, reason
+    ) VALUES (p_environment, p_subject_type, p_subject_id, -p_amount, 'spend', v_key, p_reason)
+    RETURNING * INTO v_row;
+    RETURN v_row;
+END
+$$;
+
+COMMENT ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text) IS
+'Spends credits for a subject, never overdrawing: spends of one subject are serialised by a lock and
+the balance is checked inside it (insufficient credits raise check_violation and spend nothing).
+Idempotent per key: the same key returns the first spend; the same key with another amount raises.
+End users may spend only for subjects payments.can_spend_for_subject allows.';
