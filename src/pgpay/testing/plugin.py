@@ -10,6 +10,7 @@ import pytest
 from psycopg.rows import DictRow, dict_row
 
 from pgpay.testing.postgres import DatabaseFactory, TestPostgresql
+from pgpay.testing.stripe_api import StripeStandIn
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +48,19 @@ def pgpay_db(pgpay_database_url: str) -> Iterator[psycopg.Connection[DictRow]]:
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "pgpay: tests that use pgpay's database fixtures")
+
+# --- Stripe API stand-in (pgpay.testing.stripe_api) ------------------------------------------
+
+
+@pytest.fixture
+def pgpay_stripe() -> Iterator[StripeStandIn]:
+    """A local stand-in for the Stripe API on 127.0.0.1, fresh for each test.
+
+    Give pgpay ``STRIPE_API_BASE=pgpay_stripe.url`` and ``STRIPE_TEST_SECRET_KEY=
+    pgpay_stripe.api_key``; seed with ``add_price(...)``, ``add_customer(...)``, ...; assert on
+    ``pgpay_stripe.count("POST", "/v1/checkout/sessions")`` or ``last(...).params``; inject
+    failures with ``fail_next(path, error_type="rate_limit_error")``.
+    See `pgpay.testing.stripe_api`.
+    """
+    with StripeStandIn() as standin:
+        yield standin
