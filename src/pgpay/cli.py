@@ -7,13 +7,15 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from pgpay import __version__, migrate
-from pgpay.config import Settings, parse_environment
+from pgpay.config import Environment, Settings, parse_environment
 from pgpay.embedded import database_url
 from pgpay.errors import ConfigError, PgpayError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+Progress = bool | Literal["always"]  # as pgpay.feed.Progress
 
 # webhook_events.status values, as pgpay.feed.REPLAY_STATUSES (not imported: --help stays fast)
 REPLAY_STATUSES = ("failed", "received", "ignored", "processed")
@@ -134,6 +136,257 @@ def cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if any(n for key, n in counts.items() if key in feed.UNSUCCESSFUL) else 0
 
 
+# ------------------------------------------------------------- Stripe admin: catalog, sync, keys
+
+
+def _admin_environment(settings: Settings, value: str) -> Environment:
+    """As `_enabled_environment`, typed as an Environment."""
+    _enabled_environment(settings, value)
+    return parse_environment(value)
+
+
+def _progress_option(args: argparse.Namespace) -> Progress:
+    return "always" if args.progress == "always" else args.progress == "auto"
+
+
+def cmd_catalog_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import catalog
+
+    environment = _admin_environment(settings, args.environment)
+    with database_url(settings.database_url, settings.home) as url:
+        results = catalog.sync(
+            settings, url, environment, catalog.CATALOG, progress=_progress_option(args)
+        )
+    print(catalog.render_sync(results))
+    return 1 if any(r.unsuccessful for r in results) else 0
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import catalog
+
+    environment = _admin_environment(settings, args.environment)
+    with database_url(settings.database_url, settings.home) as url:
+        results = catalog.sync(
+            settings, url, environment, catalog.EVERYTHING, progress=_progress_option(args)
+        )
+    print(catalog.render_sync(results))
+    return 1 if any(r.unsuccessful for r in results) else 0
+
+
+def cmd_catalog_list(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import catalog
+
+    environment = _admin_environment(settings, args.environment)
+    with database_url(settings.database_url, settings.home) as url:
+        rows = catalog.catalog_rows(url, environment, active_only=args.active)
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print(
+            f"no {'active ' if args.active else ''}products or prices in {environment!r}; "
+            f"run: pgpay catalog sync --environment {environment}"
+        )
+    else:
+        print(catalog.render_catalog(rows))
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import backfill
+
+    environment = _admin_environment(settings, args.environment)
+    since = backfill.parse_since(args.since)
+    warning = backfill.retention_warning(since)
+    if warning:
+        print(warning, file=sys.stderr)
+    with database_url(settings.database_url, settings.home) as url:
+        try:
+            result = backfill.backfill(
+                settings, url, environment, since, progress=_progress_option(args)
+            )
+        except KeyboardInterrupt:
+            print(
+                "interrupted: the events ingested so far are kept; run the same command again "
+                "to ingest the rest (stored events are skipped)",
+                file=sys.stderr,
+            )
+            raise
+    print(backfill.render(result))
+    return 1 if result.unsuccessful else 0
+
+
+def cmd_keys_set(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import admin
+
+    if args.key_argv:
+        raise ConfigError(
+            "the key is read from standard input only, never from the command line (it would "
+            f"stay in your shell history): pgpay keys set --environment {args.environment} "
+            "< key.txt; consider rolling that key in the Stripe dashboard"
+        )
+    environment = _admin_environment(settings, args.environment)
+    key = admin.read_key(sys.stdin, environment)
+    with database_url(settings.database_url, settings.home) as url:
+        result = admin.set_key(settings, url, environment, key)
+    account = (
+        f"for Stripe account {result.account_id}" if result.account_id else "(account unknown)"
+    )
+    print(
+        f"stored the {environment} {result.kind} key (fingerprint {result.fingerprint}) {account} "
+        f"in {result.path}, readable only by its owner"
+    )
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_webhooks_configure(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import admin
+
+    environment = _admin_environment(settings, args.environment)
+    with database_url(settings.database_url, settings.home) as url:
+        result = admin.configure_webhook(settings, url, environment, args.url)
+    print(admin.render_webhook_result(result, environment))
+    return 0
+
+
+def cmd_webhooks_status(args: argparse.Namespace, settings: Settings) -> int:
+    from pgpay import admin
+
+    environment = _admin_environment(settings, args.environment)
+    with database_url(settings.database_url, settings.home) as url:
+        report = admin.webhook_status(settings, url, environment)
+    if args.json:
+        _print_json(report)
+    else:
+        print(admin.render_webhook_status(report))
+    return 0 if report["configured"] else 1
+
+
+def _add_environment(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--environment",
+        default="test",
+        help="test or live (live needs PGPAY_ALLOW_LIVE=1; default test)",
+    )
+
+
+def _add_progress_options(parser: argparse.ArgumentParser) -> None:
+    bar = parser.add_mutually_exclusive_group()
+    bar.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_const",
+        const="never",
+        default="auto",
+        help="no progress bar (default: one when standard error is a terminal)",
+    )
+    bar.add_argument(
+        "--progress",
+        dest="progress",
+        action="store_const",
+        const="always",
+        help="show the progress bar even when standard error is not a terminal",
+    )
+
+
+def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("catalog", help="sync or list Stripe products and prices")
+    catalog_sub = p.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    q = catalog_sub.add_parser(
+        "sync",
+        help="pull every product and price from Stripe into payments.products/prices",
+        description=(
+            "List every product and price from Stripe (all pages) and feed each as a synthetic "
+            "update event through payments.ingest_stripe_event (source 'sync'): changed rows are "
+            "updated, unchanged ones answer duplicate, and active products/prices absent from "
+            "Stripe are deactivated. Exits 1 when an object failed to apply."
+        ),
+    )
+    _add_environment(q)
+    _add_progress_options(q)
+    q.set_defaults(handler=cmd_catalog_sync)
+    q = catalog_sub.add_parser("list", help="print the mirrored products and prices as a table")
+    _add_environment(q)
+    q.add_argument("--active", action="store_true", help="only prices (products) on sale")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.set_defaults(handler=cmd_catalog_list)
+
+    p = sub.add_parser(
+        "sync",
+        help="pull products, prices, customers and subscriptions (all statuses) from Stripe",
+        description=(
+            "What catalog sync does, then every customer and every subscription (all "
+            "statuses), through the same projection path as webhooks, so the fulfilment tables "
+            "(entitlements, team billing status) catch up with what Stripe holds."
+        ),
+    )
+    _add_environment(p)
+    _add_progress_options(p)
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser(
+        "backfill",
+        help="fetch missed events from Stripe's Events API and ingest them",
+        description=(
+            "Page through Stripe's Events API (events created since --since) and ingest, oldest "
+            "first, through the same SQL path as webhooks, every event not stored yet. Safe to "
+            "interrupt and run again. Stripe keeps events for 30 days. Exits 1 when an event "
+            "failed or was rejected."
+        ),
+    )
+    _add_environment(p)
+    p.add_argument(
+        "--since",
+        default="72h",
+        help="how far back: a duration (90s, 30m, 72h, 7d) or an ISO date/time (default 72h)",
+    )
+    _add_progress_options(p)
+    p.set_defaults(handler=cmd_backfill)
+
+    p = sub.add_parser("keys", help="store a Stripe API key server-side")
+    keys_sub = p.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    q = keys_sub.add_parser(
+        "set",
+        help="check a key (read from standard input) with Stripe and store it under .pgpay/",
+        description=(
+            "Read the API key from standard input (a hidden prompt on a terminal; never from "
+            "the command line), check its prefix and, with Stripe, the account it belongs to, "
+            "then store it in .pgpay/secrets.json (mode 600). payments.connections records the "
+            "account id and a fingerprint, never the key. STRIPE_<ENV>_SECRET_KEY still wins."
+        ),
+    )
+    _add_environment(q)
+    q.add_argument("key_argv", nargs="*", help=argparse.SUPPRESS)
+    q.set_defaults(handler=cmd_keys_set)
+
+    p = sub.add_parser("webhooks", help="the pgpay-managed Stripe webhook endpoint")
+    hooks_sub = p.add_subparsers(dest="webhooks_command", required=True, metavar="ACTION")
+    q = hooks_sub.add_parser(
+        "configure",
+        help="create or update the one pgpay-managed endpoint; store its signing secret",
+        description=(
+            "Create (or, when it exists, update) the one pgpay-managed Stripe webhook endpoint "
+            "of the environment, subscribed to exactly the event types pgpay handles, with a "
+            "pinned API version. A new endpoint's signing secret is stored in "
+            ".pgpay/secrets.json; running this again never creates a second endpoint."
+        ),
+    )
+    _add_environment(q)
+    q.add_argument(
+        "--url",
+        required=True,
+        help="where Stripe delivers, e.g. https://example.com/webhooks/stripe/test",
+    )
+    q.set_defaults(handler=cmd_webhooks_configure)
+    q = hooks_sub.add_parser(
+        "status", help="show the managed endpoint (exit 1 when none is configured)"
+    )
+    _add_environment(q)
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q.set_defaults(handler=cmd_webhooks_status)
+
+
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port to bind (default 8787)")
@@ -227,6 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="embedded PostgreSQL (if needed), migrate, then serve")
     _add_serve_options(p)
     p.set_defaults(handler=cmd_run)
+
+    _add_admin_parsers(sub)
     return parser
 
 
