@@ -49,7 +49,7 @@ CREATE DOMAIN payments.stripe_environment AS text
 --
 
 CREATE DOMAIN payments.subject_id AS text
-	CONSTRAINT subject_id_check CHECK ((VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'::text));
+	CONSTRAINT "subject_id must be 1-255 of [A-Za-z0-9_.:@|-], alnum first" CHECK ((VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'::text));
 
 
 --
@@ -870,6 +870,225 @@ event time, then period end, then status rank; a canceled or incomplete_expired 
 
 
 --
+-- Name: can_act_for_subject(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_user text := payments.current_user_id();
+BEGIN
+    IF v_user IS NULL OR p_subject_type IS NULL OR p_subject_id IS NULL THEN
+        RETURN FALSE;
+    ELSIF p_subject_type = 'user' THEN
+        RETURN p_subject_id = v_user;
+    ELSIF payments.is_group_subject_type(p_subject_type) THEN
+        RETURN coalesce(payments.is_billing_admin(p_subject_type, p_subject_id), FALSE);
+    END IF;
+    RETURN FALSE;
+END
+$$;
+
+
+--
+-- Name: FUNCTION can_act_for_subject(p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) IS 'May the caller buy for and manage billing of this subject? A user subject: only that user. A group
+subject: its billing admins (payments.is_billing_admin). Anonymous callers and unknown types: never.';
+
+
+--
+-- Name: can_read_subject(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_user text := payments.current_user_id();
+BEGIN
+    IF v_user IS NULL OR p_subject_type IS NULL OR p_subject_id IS NULL THEN
+        RETURN FALSE;
+    ELSIF p_subject_type = 'user' THEN
+        RETURN p_subject_id = v_user;
+    ELSIF payments.is_group_subject_type(p_subject_type) THEN
+        RETURN coalesce(payments.is_member(p_subject_type, p_subject_id), FALSE)
+            OR coalesce(payments.is_billing_admin(p_subject_type, p_subject_id), FALSE);
+    END IF;
+    RETURN FALSE;
+END
+$$;
+
+
+--
+-- Name: FUNCTION can_read_subject(p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) IS 'May the caller see this subject''s orders, credits, entitlements and billing status? A user subject:
+only that user. A group subject: any member (member, admin or owner). Anonymous callers: never.';
+
+
+--
+-- Name: can_spend_for_subject(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT payments.can_read_subject(p_subject_type, p_subject_id)
+$$;
+
+
+--
+-- Name: FUNCTION can_spend_for_subject(p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) IS 'May the caller spend this subject''s credits (checked by payments.spend_credits)? A user subject: only
+that user. A group subject: every member, not only billing admins - credits are bought by admins for the
+whole group to use. Anonymous callers: never.';
+
+
+--
+-- Name: current_claims(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.current_claims() RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_raw text := current_setting('request.jwt.claims', TRUE);
+    v_claims jsonb;
+BEGIN
+    IF v_raw IS NULL OR btrim(v_raw) = '' THEN
+        RETURN '{}'::jsonb;
+    END IF;
+    BEGIN
+        v_claims := v_raw::jsonb;
+    EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
+        RETURN '{}'::jsonb;
+    END;
+    IF jsonb_typeof(v_claims) IS DISTINCT FROM 'object' THEN
+        RETURN '{}'::jsonb;
+    END IF;
+    RETURN v_claims;
+END
+$$;
+
+
+--
+-- Name: FUNCTION current_claims(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.current_claims() IS 'The caller''s JWT claims from the request.jwt.claims setting as a JSON object; {} when the setting is
+missing, empty, not JSON or not an object. Never raises.';
+
+
+--
+-- Name: current_membership_role(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT m.role
+    FROM payments.memberships AS m
+    WHERE m.subject_type = p_subject_type
+        AND m.subject_id::text = p_subject_id
+        AND m.user_id::text = payments.current_user_id()
+$$;
+
+
+--
+-- Name: FUNCTION current_membership_role(p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) IS 'The calling user''s role (owner, admin, member) in a group subject according to payments.memberships,
+or NULL. Only ever about the caller. Runs as pgpay_writer, which may read payments.memberships.';
+
+
+--
+-- Name: current_role(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments."current_role"() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT CASE
+        WHEN jsonb_typeof(c.claims -> 'role') = 'string' AND c.claims ->> 'role' <> '' THEN c.claims ->> 'role'
+        ELSE 'anon'
+    END
+    FROM (SELECT payments.current_claims() AS claims) AS c
+$$;
+
+
+--
+-- Name: FUNCTION "current_role"(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments."current_role"() IS 'The role claim of the caller (e.g. authenticated), or anon when there is no usable role claim.
+Call it qualified: payments.current_role() (a bare current_role is SQL''s own keyword).';
+
+
+--
+-- Name: current_user_id(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.current_user_id() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $_$
+    SELECT CASE
+        WHEN jsonb_typeof(c.claims -> 'sub') = 'string'
+            AND c.claims ->> 'sub' ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
+            AND jsonb_typeof(c.claims -> 'role') = 'string'
+            AND c.claims ->> 'role' NOT IN ('', 'anon')
+            THEN c.claims ->> 'sub'
+    END
+    FROM (SELECT payments.current_claims() AS claims) AS c
+$_$;
+
+
+--
+-- Name: FUNCTION current_user_id(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.current_user_id() IS 'The calling user''s id (the sub claim) as text, or NULL for an anonymous caller: no claims, no role
+claim or role anon, no sub, a sub that is not a JSON string or not a valid payments.subject_id.';
+
+
+--
+-- Name: current_user_uuid(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.current_user_uuid() RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $_$
+    SELECT CASE
+        WHEN u.id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN u.id::uuid
+    END
+    FROM (SELECT payments.current_user_id() AS id) AS u
+$_$;
+
+
+--
+-- Name: FUNCTION current_user_uuid(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.current_user_uuid() IS 'payments.current_user_id() as a uuid, or NULL when the caller is anonymous or the id is not a uuid.
+For apps whose user ids are uuids: compare with this instead of casting, so a non-uuid sub denies
+instead of raising.';
+
+
+--
 -- Name: ensure_customer_mapping(text, text, text, text, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -1100,6 +1319,71 @@ CREATE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_paymen
         AND h.stripe_payment_intent_id = p_payment_intent
     LIMIT 1
 $$;
+
+
+--
+-- Name: is_billing_admin(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+            SELECT coalesce(
+                payments.current_membership_role(p_subject_type, p_subject_id) IN ('owner', 'admin'),
+                FALSE
+            )
+        $$;
+
+
+--
+-- Name: FUNCTION is_billing_admin(p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) IS 'May the caller buy and manage billing for this group subject (owner or admin)? pgpay''s default reads
+payments.memberships; an app may redefine it to read its own tables (see README).';
+
+
+--
+-- Name: is_group_subject_type(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_group_subject_type(p_subject_type text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+    SELECT coalesce(
+        (SELECT t.is_group FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type),
+        FALSE
+    )
+$$;
+
+
+--
+-- Name: FUNCTION is_group_subject_type(p_subject_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_group_subject_type(p_subject_type text) IS 'True when the subject type is a known group type in payments.subject_types (team, organization, ...).';
+
+
+--
+-- Name: is_member(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_member(p_subject_type text, p_subject_id text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$
+            SELECT payments.current_membership_role(p_subject_type, p_subject_id) IS NOT NULL
+        $$;
+
+
+--
+-- Name: FUNCTION is_member(p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_member(p_subject_type text, p_subject_id text) IS 'Is the caller a member (any role) of this group subject? pgpay''s default reads payments.memberships;
+an app may redefine it to read its own tables (see README, "Subjects and row-level security").';
 
 
 --
@@ -2549,6 +2833,62 @@ COMMENT ON TABLE payments.customers IS 'Mirror of Stripe customers.';
 
 
 --
+-- Name: memberships; Type: TABLE; Schema: payments; Owner: -
+--
+
+CREATE TABLE payments.memberships (
+    id bigint NOT NULL,
+    subject_type text NOT NULL,
+    subject_is_group boolean DEFAULT true NOT NULL,
+    subject_id payments.subject_id NOT NULL,
+    user_id payments.subject_id NOT NULL,
+    role text DEFAULT 'member'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT memberships_role_is_owner_admin_or_member CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'member'::text]))),
+    CONSTRAINT memberships_subject_must_be_a_group CHECK (subject_is_group)
+);
+
+ALTER TABLE ONLY payments.memberships FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE memberships; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON TABLE payments.memberships IS 'Who belongs to which group subject (team, organization, ...) and as what: owner, admin or member.
+Read by payments.is_member / payments.is_billing_admin unless an app redefines them.';
+
+
+--
+-- Name: COLUMN memberships.subject_is_group; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON COLUMN payments.memberships.subject_is_group IS 'Always true: with subject_type it references payments.subject_types, so only group types are accepted.';
+
+
+--
+-- Name: COLUMN memberships.role; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON COLUMN payments.memberships.role IS 'owner and admin are billing admins (may buy and manage billing); member may read and spend credits.';
+
+
+--
+-- Name: memberships_id_seq; Type: SEQUENCE; Schema: payments; Owner: -
+--
+
+ALTER TABLE payments.memberships ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME payments.memberships_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: payment_history_id_seq; Type: SEQUENCE; Schema: payments; Owner: -
 --
 
@@ -3096,6 +3436,22 @@ ALTER TABLE ONLY payments.customers
 
 
 --
+-- Name: memberships memberships_pkey; Type: CONSTRAINT; Schema: payments; Owner: -
+--
+
+ALTER TABLE ONLY payments.memberships
+    ADD CONSTRAINT memberships_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: memberships memberships_subject_user_key; Type: CONSTRAINT; Schema: payments; Owner: -
+--
+
+ALTER TABLE ONLY payments.memberships
+    ADD CONSTRAINT memberships_subject_user_key UNIQUE (subject_type, subject_id, user_id);
+
+
+--
 -- Name: payment_history payment_history_pkey; Type: CONSTRAINT; Schema: payments; Owner: -
 --
 
@@ -3157,6 +3513,14 @@ ALTER TABLE ONLY payments.stripe_customer_mappings
 
 ALTER TABLE ONLY payments.subject_types
     ADD CONSTRAINT subject_types_pkey PRIMARY KEY (subject_type);
+
+
+--
+-- Name: subject_types subject_types_type_group_key; Type: CONSTRAINT; Schema: payments; Owner: -
+--
+
+ALTER TABLE ONLY payments.subject_types
+    ADD CONSTRAINT subject_types_type_group_key UNIQUE (subject_type, is_group);
 
 
 --
@@ -3304,6 +3668,13 @@ CREATE INDEX checkout_sessions_subject_idx ON payments.checkout_sessions USING b
 --
 
 CREATE INDEX customer_portal_sessions_subject_idx ON payments.customer_portal_sessions USING btree (environment, subject_type, subject_id);
+
+
+--
+-- Name: memberships_user_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX memberships_user_idx ON payments.memberships USING btree (user_id);
 
 
 --
@@ -3596,6 +3967,14 @@ ALTER TABLE ONLY payments.customer_portal_sessions
 
 
 --
+-- Name: memberships memberships_subject_type_must_be_a_known_group_type; Type: FK CONSTRAINT; Schema: payments; Owner: -
+--
+
+ALTER TABLE ONLY payments.memberships
+    ADD CONSTRAINT memberships_subject_type_must_be_a_known_group_type FOREIGN KEY (subject_type, subject_is_group) REFERENCES payments.subject_types(subject_type, is_group);
+
+
+--
 -- Name: payment_history payment_history_subject_type_fkey; Type: FK CONSTRAINT; Schema: payments; Owner: -
 --
 
@@ -3650,10 +4029,86 @@ ALTER TABLE ONLY public.team_billing_status
 ALTER TABLE payments.checkout_sessions ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: checkout_sessions checkout_sessions__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY checkout_sessions__all__writer ON payments.checkout_sessions TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY checkout_sessions__all__writer ON checkout_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY checkout_sessions__all__writer ON payments.checkout_sessions IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: checkout_sessions checkout_sessions__insert__anon; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY checkout_sessions__insert__anon ON payments.checkout_sessions FOR INSERT TO anon WITH CHECK (((mode = 'payment'::text) AND (subject_type IS NULL) AND (subject_id IS NULL) AND (created_by IS NULL)));
+
+
+--
+-- Name: POLICY checkout_sessions__insert__anon ON checkout_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY checkout_sessions__insert__anon ON payments.checkout_sessions IS 'An anonymous caller may only create a one-time (payment mode) checkout without a subject.';
+
+
+--
+-- Name: checkout_sessions checkout_sessions__insert__authenticated; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY checkout_sessions__insert__authenticated ON payments.checkout_sessions FOR INSERT TO authenticated WITH CHECK (((NOT (created_by IS DISTINCT FROM ( SELECT payments.current_user_id() AS current_user_id))) AND
+CASE
+    WHEN ((subject_type IS NULL) AND (subject_id IS NULL)) THEN (mode = 'payment'::text)
+    ELSE payments.can_act_for_subject(subject_type, (subject_id)::text)
+END));
+
+
+--
+-- Name: POLICY checkout_sessions__insert__authenticated ON checkout_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY checkout_sessions__insert__authenticated ON payments.checkout_sessions IS 'A signed-in caller may create, as itself, a one-time checkout without a subject, or any checkout for a
+subject it may act for: itself as a user subject, or a group it is a billing admin (owner, admin) of.
+Subscription and setup checkouts always need a subject.';
+
+
+--
+-- Name: checkout_sessions checkout_sessions__select__creator; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY checkout_sessions__select__creator ON payments.checkout_sessions FOR SELECT TO authenticated USING ((created_by = ( SELECT payments.current_user_id() AS current_user_id)));
+
+
+--
+-- Name: POLICY checkout_sessions__select__creator ON checkout_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY checkout_sessions__select__creator ON payments.checkout_sessions IS 'A signed-in caller may read the checkout sessions it created (to retry idempotently), nobody else''s.';
+
+
+--
 -- Name: connections; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
 ALTER TABLE payments.connections ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: connections connections__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY connections__all__writer ON payments.connections TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY connections__all__writer ON connections; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY connections__all__writer ON payments.connections IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
 
 --
 -- Name: customer_portal_sessions; Type: ROW SECURITY; Schema: payments; Owner: -
@@ -3662,10 +4117,101 @@ ALTER TABLE payments.connections ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.customer_portal_sessions ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: customer_portal_sessions customer_portal_sessions__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY customer_portal_sessions__all__writer ON payments.customer_portal_sessions TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY customer_portal_sessions__all__writer ON customer_portal_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY customer_portal_sessions__all__writer ON payments.customer_portal_sessions IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: customer_portal_sessions customer_portal_sessions__insert__authenticated; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY customer_portal_sessions__insert__authenticated ON payments.customer_portal_sessions FOR INSERT TO authenticated WITH CHECK (((created_by = ( SELECT payments.current_user_id() AS current_user_id)) AND payments.can_act_for_subject(subject_type, (subject_id)::text)));
+
+
+--
+-- Name: POLICY customer_portal_sessions__insert__authenticated ON customer_portal_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY customer_portal_sessions__insert__authenticated ON payments.customer_portal_sessions IS 'A signed-in caller may open a billing portal session, as itself, for itself or for a group it is a
+billing admin of. Anonymous callers never may.';
+
+
+--
+-- Name: customer_portal_sessions customer_portal_sessions__select__creator; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY customer_portal_sessions__select__creator ON payments.customer_portal_sessions FOR SELECT TO authenticated USING ((created_by = ( SELECT payments.current_user_id() AS current_user_id)));
+
+
+--
+-- Name: POLICY customer_portal_sessions__select__creator ON customer_portal_sessions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY customer_portal_sessions__select__creator ON payments.customer_portal_sessions IS 'A signed-in caller may read the billing portal sessions it opened, nobody else''s.';
+
+
+--
 -- Name: customers; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
 ALTER TABLE payments.customers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: customers customers__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY customers__all__writer ON payments.customers TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY customers__all__writer ON customers; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY customers__all__writer ON payments.customers IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: memberships; Type: ROW SECURITY; Schema: payments; Owner: -
+--
+
+ALTER TABLE payments.memberships ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: memberships memberships__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY memberships__all__writer ON payments.memberships TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY memberships__all__writer ON memberships; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY memberships__all__writer ON payments.memberships IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: memberships memberships__select__self; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY memberships__select__self ON payments.memberships FOR SELECT TO authenticated USING (((user_id)::text = ( SELECT payments.current_user_id() AS current_user_id)));
+
+
+--
+-- Name: POLICY memberships__select__self ON memberships; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY memberships__select__self ON payments.memberships IS 'A signed-in caller may read its own memberships (which groups it belongs to, and as what), nobody else''s.';
+
 
 --
 -- Name: payment_history; Type: ROW SECURITY; Schema: payments; Owner: -
@@ -3674,10 +4220,52 @@ ALTER TABLE payments.customers ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.payment_history ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: payment_history payment_history__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY payment_history__all__writer ON payments.payment_history TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY payment_history__all__writer ON payment_history; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY payment_history__all__writer ON payments.payment_history IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
 -- Name: prices; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
 ALTER TABLE payments.prices ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: prices prices__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY prices__all__writer ON payments.prices TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY prices__all__writer ON prices; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY prices__all__writer ON payments.prices IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: prices prices__select__everyone; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY prices__select__everyone ON payments.prices FOR SELECT TO anon, authenticated USING ((active AND (NOT deleted)));
+
+
+--
+-- Name: POLICY prices__select__everyone ON prices; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY prices__select__everyone ON payments.prices IS 'Anyone, signed in or not, may read active prices (the catalog); archived and deleted ones stay hidden.';
+
 
 --
 -- Name: products; Type: ROW SECURITY; Schema: payments; Owner: -
@@ -3686,10 +4274,52 @@ ALTER TABLE payments.prices ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.products ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: products products__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY products__all__writer ON payments.products TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY products__all__writer ON products; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY products__all__writer ON payments.products IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: products products__select__everyone; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY products__select__everyone ON payments.products FOR SELECT TO anon, authenticated USING ((active AND (NOT deleted)));
+
+
+--
+-- Name: POLICY products__select__everyone ON products; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY products__select__everyone ON payments.products IS 'Anyone, signed in or not, may read active products (the catalog); archived and deleted ones stay hidden.';
+
+
+--
 -- Name: settings; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
 ALTER TABLE payments.settings ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: settings settings__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY settings__all__writer ON payments.settings TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY settings__all__writer ON settings; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY settings__all__writer ON payments.settings IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
 
 --
 -- Name: stripe_customer_mappings; Type: ROW SECURITY; Schema: payments; Owner: -
@@ -3698,10 +4328,52 @@ ALTER TABLE payments.settings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.stripe_customer_mappings ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: stripe_customer_mappings stripe_customer_mappings__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY stripe_customer_mappings__all__writer ON payments.stripe_customer_mappings TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY stripe_customer_mappings__all__writer ON stripe_customer_mappings; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY stripe_customer_mappings__all__writer ON payments.stripe_customer_mappings IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
 -- Name: subject_types; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
 ALTER TABLE payments.subject_types ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: subject_types subject_types__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY subject_types__all__writer ON payments.subject_types TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY subject_types__all__writer ON subject_types; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY subject_types__all__writer ON payments.subject_types IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: subject_types subject_types__select__everyone; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY subject_types__select__everyone ON payments.subject_types FOR SELECT TO anon, authenticated USING (true);
+
+
+--
+-- Name: POLICY subject_types__select__everyone ON subject_types; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY subject_types__select__everyone ON payments.subject_types IS 'Anyone may read which billing subject types exist (user, team, organization, ...).';
+
 
 --
 -- Name: subscription_items; Type: ROW SECURITY; Schema: payments; Owner: -
@@ -3710,10 +4382,38 @@ ALTER TABLE payments.subject_types ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.subscription_items ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: subscription_items subscription_items__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY subscription_items__all__writer ON payments.subscription_items TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY subscription_items__all__writer ON subscription_items; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY subscription_items__all__writer ON payments.subscription_items IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
 -- Name: subscriptions; Type: ROW SECURITY; Schema: payments; Owner: -
 --
 
 ALTER TABLE payments.subscriptions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: subscriptions subscriptions__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY subscriptions__all__writer ON payments.subscriptions TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY subscriptions__all__writer ON subscriptions; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY subscriptions__all__writer ON payments.subscriptions IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
 
 --
 -- Name: webhook_events; Type: ROW SECURITY; Schema: payments; Owner: -
@@ -3722,10 +4422,53 @@ ALTER TABLE payments.subscriptions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE payments.webhook_events ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: webhook_events webhook_events__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY webhook_events__all__writer ON payments.webhook_events TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY webhook_events__all__writer ON webhook_events; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY webhook_events__all__writer ON payments.webhook_events IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
 -- Name: credit_ledger; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
 ALTER TABLE public.credit_ledger ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: credit_ledger credit_ledger__all__writer; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY credit_ledger__all__writer ON public.credit_ledger TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY credit_ledger__all__writer ON credit_ledger; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY credit_ledger__all__writer ON public.credit_ledger IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: credit_ledger credit_ledger__select__subject; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY credit_ledger__select__subject ON public.credit_ledger FOR SELECT TO authenticated USING (payments.can_read_subject(subject_type, (subject_id)::text));
+
+
+--
+-- Name: POLICY credit_ledger__select__subject ON credit_ledger; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY credit_ledger__select__subject ON public.credit_ledger IS 'A signed-in caller may read its own credit entries and those of groups it is a member of. Spending goes
+through payments.spend_credits only.';
+
 
 --
 -- Name: orders; Type: ROW SECURITY; Schema: public; Owner: -
@@ -3734,10 +4477,67 @@ ALTER TABLE public.credit_ledger ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: orders orders__all__writer; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY orders__all__writer ON public.orders TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY orders__all__writer ON orders; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY orders__all__writer ON public.orders IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: orders orders__select__subject; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY orders__select__subject ON public.orders FOR SELECT TO authenticated USING ((payments.can_read_subject(subject_type, (subject_id)::text) OR ((subject_type IS NULL) AND (created_by = ( SELECT payments.current_user_id() AS current_user_id)))));
+
+
+--
+-- Name: POLICY orders__select__subject ON orders; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY orders__select__subject ON public.orders IS 'A signed-in caller may read its own orders and the orders of groups it is a member of (and orders without
+a subject that it created).';
+
+
+--
 -- Name: team_billing_status; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
 ALTER TABLE public.team_billing_status ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: team_billing_status team_billing_status__all__writer; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY team_billing_status__all__writer ON public.team_billing_status TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY team_billing_status__all__writer ON team_billing_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY team_billing_status__all__writer ON public.team_billing_status IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: team_billing_status team_billing_status__select__member; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY team_billing_status__select__member ON public.team_billing_status FOR SELECT TO authenticated USING (payments.can_read_subject(subject_type, (subject_id)::text));
+
+
+--
+-- Name: POLICY team_billing_status__select__member ON team_billing_status; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY team_billing_status__select__member ON public.team_billing_status IS 'A signed-in caller may read the billing status of groups it is a member of.';
+
 
 --
 -- Name: user_entitlements; Type: ROW SECURITY; Schema: public; Owner: -
@@ -3746,11 +4546,40 @@ ALTER TABLE public.team_billing_status ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.user_entitlements ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: user_entitlements user_entitlements__all__writer; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY user_entitlements__all__writer ON public.user_entitlements TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY user_entitlements__all__writer ON user_entitlements; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY user_entitlements__all__writer ON public.user_entitlements IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: user_entitlements user_entitlements__select__self; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY user_entitlements__select__self ON public.user_entitlements FOR SELECT TO authenticated USING (((user_id)::text = ( SELECT payments.current_user_id() AS current_user_id)));
+
+
+--
+-- Name: POLICY user_entitlements__select__self ON user_entitlements; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON POLICY user_entitlements__select__self ON public.user_entitlements IS 'A signed-in caller may read its own entitlements, nobody else''s.';
+
+
+--
 -- Name: SCHEMA payments; Type: ACL; Schema: -; Owner: -
 --
 
 GRANT USAGE ON SCHEMA payments TO anon;
 GRANT USAGE ON SCHEMA payments TO authenticated;
+GRANT USAGE ON SCHEMA payments TO pgpay_writer;
 
 
 --
@@ -3758,6 +4587,7 @@ GRANT USAGE ON SCHEMA payments TO authenticated;
 --
 
 REVOKE ALL ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) TO pgpay_writer;
 
 
 --
@@ -3765,6 +4595,7 @@ REVOKE ALL ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb,
 --
 
 REVOKE ALL ON FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) TO pgpay_writer;
 
 
 --
@@ -3772,6 +4603,7 @@ REVOKE ALL ON FUNCTION payments.apply_checkout_session(p_environment text, p_ses
 --
 
 REVOKE ALL ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) TO pgpay_writer;
 
 
 --
@@ -3779,6 +4611,7 @@ REVOKE ALL ON FUNCTION payments.apply_customer(p_environment text, p_customer js
 --
 
 REVOKE ALL ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) TO pgpay_writer;
 
 
 --
@@ -3786,6 +4619,7 @@ REVOKE ALL ON FUNCTION payments.apply_dispute(p_environment text, p_dispute json
 --
 
 REVOKE ALL ON FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) TO pgpay_writer;
 
 
 --
@@ -3793,6 +4627,14 @@ REVOKE ALL ON FUNCTION payments.apply_invoice(p_environment text, p_invoice json
 --
 
 REVOKE ALL ON FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) TO pgpay_writer;
+
+
+--
+-- Name: TABLE payment_history; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.payment_history TO pgpay_writer;
 
 
 --
@@ -3800,6 +4642,7 @@ REVOKE ALL ON FUNCTION payments.apply_payment_intent(p_environment text, p_inten
 --
 
 REVOKE ALL ON FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -3807,6 +4650,7 @@ REVOKE ALL ON FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_paymen
 --
 
 REVOKE ALL ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) TO pgpay_writer;
 
 
 --
@@ -3814,6 +4658,7 @@ REVOKE ALL ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p
 --
 
 REVOKE ALL ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) TO pgpay_writer;
 
 
 --
@@ -3821,6 +4666,7 @@ REVOKE ALL ON FUNCTION payments.apply_product(p_environment text, p_product json
 --
 
 REVOKE ALL ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) TO pgpay_writer;
 
 
 --
@@ -3828,6 +4674,86 @@ REVOKE ALL ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb,
 --
 
 REVOKE ALL ON FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION can_act_for_subject(p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) TO anon;
+GRANT ALL ON FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION can_read_subject(p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) TO anon;
+GRANT ALL ON FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION can_spend_for_subject(p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO anon;
+GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION current_claims(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.current_claims() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.current_claims() TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.current_claims() TO anon;
+GRANT ALL ON FUNCTION payments.current_claims() TO authenticated;
+
+
+--
+-- Name: FUNCTION current_membership_role(p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) TO anon;
+GRANT ALL ON FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION "current_role"(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments."current_role"() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments."current_role"() TO pgpay_writer;
+GRANT ALL ON FUNCTION payments."current_role"() TO anon;
+GRANT ALL ON FUNCTION payments."current_role"() TO authenticated;
+
+
+--
+-- Name: FUNCTION current_user_id(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.current_user_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.current_user_id() TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.current_user_id() TO anon;
+GRANT ALL ON FUNCTION payments.current_user_id() TO authenticated;
+
+
+--
+-- Name: FUNCTION current_user_uuid(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.current_user_uuid() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.current_user_uuid() TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.current_user_uuid() TO anon;
+GRANT ALL ON FUNCTION payments.current_user_uuid() TO authenticated;
 
 
 --
@@ -3835,6 +4761,7 @@ REVOKE ALL ON FUNCTION payments.apply_subscription(p_environment text, p_subscri
 --
 
 REVOKE ALL ON FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) TO pgpay_writer;
 
 
 --
@@ -3842,6 +4769,7 @@ REVOKE ALL ON FUNCTION payments.ensure_customer_mapping(p_environment text, p_su
 --
 
 REVOKE ALL ON FUNCTION payments.event_lock_key(p_event jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.event_lock_key(p_event jsonb) TO pgpay_writer;
 
 
 --
@@ -3849,6 +4777,7 @@ REVOKE ALL ON FUNCTION payments.event_lock_key(p_event jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.handled_event_types() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.handled_event_types() TO pgpay_writer;
 
 
 --
@@ -3863,6 +4792,37 @@ REVOKE ALL ON FUNCTION payments.ingest_stripe_event(environment text, event json
 --
 
 REVOKE ALL ON FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION is_billing_admin(p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) TO anon;
+GRANT ALL ON FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION is_group_subject_type(p_subject_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_group_subject_type(p_subject_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_group_subject_type(p_subject_type text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.is_group_subject_type(p_subject_type text) TO anon;
+GRANT ALL ON FUNCTION payments.is_group_subject_type(p_subject_type text) TO authenticated;
+
+
+--
+-- Name: FUNCTION is_member(p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_member(p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_member(p_subject_type text, p_subject_id text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.is_member(p_subject_type text, p_subject_id text) TO anon;
+GRANT ALL ON FUNCTION payments.is_member(p_subject_type text, p_subject_id text) TO authenticated;
 
 
 --
@@ -3870,6 +4830,7 @@ REVOKE ALL ON FUNCTION payments.invoice_payment_for_intent(p_environment text, p
 --
 
 REVOKE ALL ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) TO pgpay_writer;
 
 
 --
@@ -3877,6 +4838,7 @@ REVOKE ALL ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_ne
 --
 
 REVOKE ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) TO pgpay_writer;
 
 
 --
@@ -3884,6 +4846,7 @@ REVOKE ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) F
 --
 
 REVOKE ALL ON FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) TO pgpay_writer;
 
 
 --
@@ -3891,6 +4854,7 @@ REVOKE ALL ON FUNCTION payments.merge_payment_status(p_type text, p_old text, p_
 --
 
 REVOKE ALL ON FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -3898,6 +4862,7 @@ REVOKE ALL ON FUNCTION payments.order_status_for_payment(p_payment payments.paym
 --
 
 REVOKE ALL ON FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) TO pgpay_writer;
 
 
 --
@@ -3905,6 +4870,7 @@ REVOKE ALL ON FUNCTION payments.parent_payment(p_environment text, p_payment_int
 --
 
 REVOKE ALL ON FUNCTION payments.payment_credits(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.payment_credits(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -3912,6 +4878,7 @@ REVOKE ALL ON FUNCTION payments.payment_credits(p_payment payments.payment_histo
 --
 
 REVOKE ALL ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -3919,6 +4886,7 @@ REVOKE ALL ON FUNCTION payments.payment_line_items(p_payment payments.payment_hi
 --
 
 REVOKE ALL ON FUNCTION payments.payment_status_rank(p_type text, p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.payment_status_rank(p_type text, p_status text) TO pgpay_writer;
 
 
 --
@@ -3926,6 +4894,7 @@ REVOKE ALL ON FUNCTION payments.payment_status_rank(p_type text, p_status text) 
 --
 
 REVOKE ALL ON FUNCTION payments.positive_bigint(p_value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.positive_bigint(p_value text) TO pgpay_writer;
 
 
 --
@@ -3933,6 +4902,7 @@ REVOKE ALL ON FUNCTION payments.positive_bigint(p_value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text) TO pgpay_writer;
 
 
 --
@@ -3940,6 +4910,7 @@ REVOKE ALL ON FUNCTION payments.post_credit_entry(p_payment payments.payment_his
 --
 
 REVOKE ALL ON FUNCTION payments.price_credits(p_environment text, p_price_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.price_credits(p_environment text, p_price_id text) TO pgpay_writer;
 
 
 --
@@ -3947,6 +4918,7 @@ REVOKE ALL ON FUNCTION payments.price_credits(p_environment text, p_price_id tex
 --
 
 REVOKE ALL ON FUNCTION payments.price_product(p_environment text, p_price_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.price_product(p_environment text, p_price_id text) TO pgpay_writer;
 
 
 --
@@ -3954,6 +4926,7 @@ REVOKE ALL ON FUNCTION payments.price_product(p_environment text, p_price_id tex
 --
 
 REVOKE ALL ON FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) TO pgpay_writer;
 
 
 --
@@ -3961,6 +4934,7 @@ REVOKE ALL ON FUNCTION payments.product_entitlement_keys(p_environment text, p_p
 --
 
 REVOKE ALL ON FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -3968,6 +4942,7 @@ REVOKE ALL ON FUNCTION payments.project_payment_to_orders(p_payment payments.pay
 --
 
 REVOKE ALL ON FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) TO pgpay_writer;
 
 
 --
@@ -3975,6 +4950,7 @@ REVOKE ALL ON FUNCTION payments.project_stripe_event(p_environment text, p_event
 --
 
 REVOKE ALL ON FUNCTION payments.refresh_order(p_order_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.refresh_order(p_order_id uuid) TO pgpay_writer;
 
 
 --
@@ -3982,6 +4958,7 @@ REVOKE ALL ON FUNCTION payments.refresh_order(p_order_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -3989,6 +4966,7 @@ REVOKE ALL ON FUNCTION payments.refresh_payment_entitlements(p_payment payments.
 --
 
 REVOKE ALL ON FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) TO pgpay_writer;
 
 
 --
@@ -3996,6 +4974,7 @@ REVOKE ALL ON FUNCTION payments.refresh_subscription_entitlements(p_environment 
 --
 
 REVOKE ALL ON FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) TO pgpay_writer;
 
 
 --
@@ -4003,6 +4982,7 @@ REVOKE ALL ON FUNCTION payments.refresh_team_billing_status(p_environment text, 
 --
 
 REVOKE ALL ON FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) TO pgpay_writer;
 
 
 --
@@ -4010,6 +4990,7 @@ REVOKE ALL ON FUNCTION payments.resolve_subject(p_environment text, p_metadata j
 --
 
 REVOKE ALL ON FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) TO pgpay_writer;
 
 
 --
@@ -4017,6 +4998,15 @@ REVOKE ALL ON FUNCTION payments.set_entitlements(p_environment text, p_user_id t
 --
 
 REVOKE ALL ON FUNCTION payments.setting_interval(p_key text, p_default interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.setting_interval(p_key text, p_default interval) TO pgpay_writer;
+
+
+--
+-- Name: TABLE credit_ledger; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT ON TABLE public.credit_ledger TO pgpay_writer;
+GRANT SELECT ON TABLE public.credit_ledger TO authenticated;
 
 
 --
@@ -4024,6 +5014,8 @@ REVOKE ALL ON FUNCTION payments.setting_interval(p_key text, p_default interval)
 --
 
 REVOKE ALL ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) TO authenticated;
 
 
 --
@@ -4031,6 +5023,7 @@ REVOKE ALL ON FUNCTION payments.spend_credits(p_environment text, p_subject_type
 --
 
 REVOKE ALL ON FUNCTION payments.stripe_id(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.stripe_id(p_value jsonb) TO pgpay_writer;
 
 
 --
@@ -4038,6 +5031,7 @@ REVOKE ALL ON FUNCTION payments.stripe_id(p_value jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) TO pgpay_writer;
 
 
 --
@@ -4045,6 +5039,7 @@ REVOKE ALL ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subj
 --
 
 REVOKE ALL ON FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone) TO pgpay_writer;
 
 
 --
@@ -4052,6 +5047,7 @@ REVOKE ALL ON FUNCTION payments.subscription_grants_access(p_status text, p_canc
 --
 
 REVOKE ALL ON FUNCTION payments.subscription_status_rank(p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.subscription_status_rank(p_status text) TO pgpay_writer;
 
 
 --
@@ -4059,6 +5055,7 @@ REVOKE ALL ON FUNCTION payments.subscription_status_rank(p_status text) FROM PUB
 --
 
 REVOKE ALL ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
@@ -4066,6 +5063,7 @@ REVOKE ALL ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_
 --
 
 REVOKE ALL ON FUNCTION payments.tg_any__set_updated_at() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_any__set_updated_at() TO pgpay_writer;
 
 
 --
@@ -4073,6 +5071,7 @@ REVOKE ALL ON FUNCTION payments.tg_any__set_updated_at() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.tg_credit_ledger__append_only() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_credit_ledger__append_only() TO pgpay_writer;
 
 
 --
@@ -4080,6 +5079,7 @@ REVOKE ALL ON FUNCTION payments.tg_credit_ledger__append_only() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.tg_orders__catch_up() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_orders__catch_up() TO pgpay_writer;
 
 
 --
@@ -4087,6 +5087,7 @@ REVOKE ALL ON FUNCTION payments.tg_orders__catch_up() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.tg_payment_history__project_fulfilment() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_payment_history__project_fulfilment() TO pgpay_writer;
 
 
 --
@@ -4094,6 +5095,7 @@ REVOKE ALL ON FUNCTION payments.tg_payment_history__project_fulfilment() FROM PU
 --
 
 REVOKE ALL ON FUNCTION payments.tg_subscriptions__project_fulfilment() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_subscriptions__project_fulfilment() TO pgpay_writer;
 
 
 --
@@ -4101,6 +5103,7 @@ REVOKE ALL ON FUNCTION payments.tg_subscriptions__project_fulfilment() FROM PUBL
 --
 
 REVOKE ALL ON FUNCTION payments.to_timestamptz(p_epoch jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.to_timestamptz(p_epoch jsonb) TO pgpay_writer;
 
 
 --
@@ -4108,6 +5111,7 @@ REVOKE ALL ON FUNCTION payments.to_timestamptz(p_epoch jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.try_uuid(p_value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.try_uuid(p_value text) TO pgpay_writer;
 
 
 --
@@ -4115,6 +5119,289 @@ REVOKE ALL ON FUNCTION payments.try_uuid(p_value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text) TO pgpay_writer;
+
+
+--
+-- Name: TABLE checkout_sessions; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.checkout_sessions TO pgpay_writer;
+GRANT SELECT ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.id; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(id) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(id) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.environment; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(environment) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(environment) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.mode; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(mode) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(mode) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.subject_type; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(subject_type) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.subject_id; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(subject_id) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.created_by; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.customer_email; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(customer_email) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(customer_email) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.order_id; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(order_id) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(order_id) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.line_items; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(line_items) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(line_items) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.success_url; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(success_url) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(success_url) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.cancel_url; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(cancel_url) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(cancel_url) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.metadata; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(metadata) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(metadata) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.idempotency_key; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(idempotency_key) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(idempotency_key) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN checkout_sessions.request_hash; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(request_hash) ON TABLE payments.checkout_sessions TO anon;
+GRANT INSERT(request_hash) ON TABLE payments.checkout_sessions TO authenticated;
+
+
+--
+-- Name: TABLE connections; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.connections TO pgpay_writer;
+
+
+--
+-- Name: TABLE customer_portal_sessions; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.customer_portal_sessions TO pgpay_writer;
+GRANT SELECT ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN customer_portal_sessions.id; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(id) ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN customer_portal_sessions.environment; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(environment) ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN customer_portal_sessions.subject_type; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(subject_type) ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN customer_portal_sessions.subject_id; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(subject_id) ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN customer_portal_sessions.created_by; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(created_by) ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: COLUMN customer_portal_sessions.return_url; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT INSERT(return_url) ON TABLE payments.customer_portal_sessions TO authenticated;
+
+
+--
+-- Name: TABLE customers; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.customers TO pgpay_writer;
+
+
+--
+-- Name: TABLE memberships; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT ON TABLE payments.memberships TO pgpay_writer;
+GRANT SELECT ON TABLE payments.memberships TO authenticated;
+
+
+--
+-- Name: TABLE prices; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.prices TO pgpay_writer;
+GRANT SELECT ON TABLE payments.prices TO anon;
+GRANT SELECT ON TABLE payments.prices TO authenticated;
+
+
+--
+-- Name: TABLE products; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.products TO pgpay_writer;
+GRANT SELECT ON TABLE payments.products TO anon;
+GRANT SELECT ON TABLE payments.products TO authenticated;
+
+
+--
+-- Name: TABLE settings; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.settings TO pgpay_writer;
+
+
+--
+-- Name: TABLE stripe_customer_mappings; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.stripe_customer_mappings TO pgpay_writer;
+
+
+--
+-- Name: TABLE subject_types; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT ON TABLE payments.subject_types TO pgpay_writer;
+GRANT SELECT ON TABLE payments.subject_types TO anon;
+GRANT SELECT ON TABLE payments.subject_types TO authenticated;
+
+
+--
+-- Name: TABLE subscription_items; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.subscription_items TO pgpay_writer;
+
+
+--
+-- Name: TABLE subscriptions; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.subscriptions TO pgpay_writer;
+
+
+--
+-- Name: TABLE webhook_events; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.webhook_events TO pgpay_writer;
+
+
+--
+-- Name: TABLE credit_balances; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.credit_balances TO authenticated;
+
+
+--
+-- Name: TABLE orders; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.orders TO pgpay_writer;
+GRANT SELECT ON TABLE public.orders TO authenticated;
+
+
+--
+-- Name: TABLE team_billing_status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.team_billing_status TO pgpay_writer;
+GRANT SELECT ON TABLE public.team_billing_status TO authenticated;
+
+
+--
+-- Name: TABLE user_entitlements; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.user_entitlements TO pgpay_writer;
+GRANT SELECT ON TABLE public.user_entitlements TO authenticated;
 
 
 --

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.rows import DictRow, dict_row
 
+from pgpay.testing.caller import AsCaller, CallerSession, Claims, EventFeed, as_caller
+from pgpay.testing.events import StripeFactory
 from pgpay.testing.postgres import DatabaseFactory, TestPostgresql
 from pgpay.testing.stripe_api import StripeStandIn
 
@@ -46,8 +49,35 @@ def pgpay_db(pgpay_database_url: str) -> Iterator[psycopg.Connection[DictRow]]:
         yield conn
 
 
+@pytest.fixture
+def pgpay_as_caller(pgpay_database_url: str) -> Iterator[AsCaller]:
+    """Run statements in the test's database as an end user, then roll everything back.
+
+    ``with pgpay_as_caller("authenticated", sub="user-1") as db: db.fetchall("SELECT ...")`` sets
+    the role with ``SET LOCAL ROLE`` and the JWT claims in ``request.jwt.claims`` (``claims=`` takes
+    any mapping, or a raw string), as PostgREST does per request. ``db.attempt(...)`` returns an
+    error instead of raising it. Seed data first through ``pgpay_db`` (the owner; committed).
+    """
+    with psycopg.connect(pgpay_database_url, autocommit=True, row_factory=dict_row) as conn:
+
+        def run(
+            role: str = "anon", claims: Claims = None, *, sub: str | None = None
+        ) -> AbstractContextManager[CallerSession]:
+            return as_caller(conn, role, claims, sub=sub)
+
+        yield run
+
+
+@pytest.fixture
+def pgpay_events(pgpay_database_url: str) -> EventFeed:
+    """A `StripeFactory` (``.stripe``) and ``.deliver(events)``, which feeds events through
+    ``payments.ingest_stripe_event`` on the test's database, one committed transaction each."""
+    return EventFeed(pgpay_database_url, StripeFactory())
+
+
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "pgpay: tests that use pgpay's database fixtures")
+
 
 # --- Stripe API stand-in (pgpay.testing.stripe_api) ------------------------------------------
 
