@@ -156,6 +156,9 @@ def create_app(settings: Settings, database_url: str, **kwargs: Any) -> Starlett
         Route("/metrics", app.metrics_endpoint, methods=["GET"]),
         Route("/webhooks/stripe/{environment}", app.webhook, methods=["POST"]),
     ]
+    from pgpay.runtime import runtime_routes  # imports this module: load it once App exists
+
+    routes.extend(runtime_routes(app))
     starlette = Starlette(routes=routes, lifespan=app.lifespan)
     starlette.state.pgpay = app
     return starlette
