@@ -37,3 +37,9 @@ COMMENT ON TABLE public.user_entitlements IS
 'What each user subject may use, derived from subscriptions and one-time purchases.';
 COMMENT ON TABLE public.team_billing_status IS
 'One row per group subject (team, organization, ...): plan, status, seats, period end and has_access.';
+COMMENT ON COLUMN public.team_billing_status.has_access IS
+'The access rule as of the last event about the group. Grant access when has_access and access_until is
+NULL or still ahead: no event arrives when a past-due grace or a canceled period runs out.';
+COMMENT ON COLUMN public.team_billing_status.access_until IS
+'When access ends unless another event arrives (end of the past-due grace, or the period end of a
+subscription set to cancel); NULL while access is open-ended or already over.';

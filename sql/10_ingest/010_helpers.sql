@@ -108,25 +108,34 @@ CREATE OR REPLACE FUNCTION payments.merge_payment_status(
     p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint
 )
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE PARALLEL SAFE
 AS $$
-    WITH best AS (
-        SELECT CASE
-            WHEN p_old IS NULL THEN p_new
-            WHEN payments.payment_status_rank(p_type, p_new) > payments.payment_status_rank(p_type, p_old)
-                THEN p_new
-            ELSE p_old
-        END AS status
-    )
-    SELECT CASE
-        WHEN p_type IN ('one_time_payment', 'subscription_invoice')
-            AND best.status IN ('succeeded', 'partially_refunded', 'refunded')
-            AND p_amount_refunded > 0
-            THEN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END
-        ELSE best.status
-    END
-    FROM best
+DECLARE
+    v_old text := p_old;
+    v_new text := p_new;
+    v_best text;
+BEGIN
+    -- Refund-derived statuses are re-derived from the refunded amount, never kept: a refund that
+    -- fails takes a payment back to succeeded.
+    IF v_old IN ('partially_refunded', 'refunded') THEN
+        v_old := 'succeeded';
+    END IF;
+    IF v_new IN ('partially_refunded', 'refunded') THEN
+        v_new := 'succeeded';
+    END IF;
+    IF v_old IS NULL
+        OR payments.payment_status_rank(p_type, v_new) > payments.payment_status_rank(p_type, v_old) THEN
+        v_best := v_new;
+    ELSE
+        v_best := v_old;
+    END IF;
+    IF p_type IN ('one_time_payment', 'subscription_invoice') AND v_best = 'succeeded'
+        AND p_amount_refunded > 0 THEN
+        RETURN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END;
+    END IF;
+    RETURN v_best;
+END
 $$;
 
 COMMENT ON FUNCTION payments.merge_payment_status(text, text, text, bigint, bigint) IS
@@ -138,7 +147,6 @@ CREATE OR REPLACE FUNCTION payments.subject_from_metadata(
 )
 LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_type text := p_metadata ->> 'pgpay_subject_type';
@@ -162,7 +170,6 @@ CREATE OR REPLACE FUNCTION payments.resolve_subject(
 )
 LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
 BEGIN
     SELECT s.subject_type, s.subject_id INTO subject_type, subject_id
@@ -178,35 +185,55 @@ $$;
 COMMENT ON FUNCTION payments.resolve_subject(text, jsonb, text) IS
 'Who an object bills: the subject in its metadata first, the customer mapping second.';
 
+CREATE OR REPLACE FUNCTION payments.mapping_source_rank(p_source text)
+RETURNS integer
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE p_source
+        WHEN 'manual' THEN 5 WHEN 'checkout' THEN 4 WHEN 'runtime' THEN 3 WHEN 'metadata' THEN 2
+        WHEN 'sync' THEN 1 ELSE 0
+    END
+$$;
+
 CREATE OR REPLACE FUNCTION payments.ensure_customer_mapping(
     p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
+DECLARE
+    v_existing payments.stripe_customer_mappings;
 BEGIN
     IF p_subject_type IS NULL OR p_subject_id IS NULL OR p_customer_id IS NULL
         OR p_customer_id !~ '^cus_[A-Za-z0-9_]+$' THEN
         RETURN;
     END IF;
-    -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
-    INSERT INTO payments.stripe_customer_mappings
-        (environment, subject_type, subject_id, stripe_customer_id, source)
-    VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
-    ON CONFLICT DO NOTHING;
+    SELECT * INTO v_existing FROM payments.stripe_customer_mappings AS m
+    WHERE m.environment = p_environment AND m.stripe_customer_id = p_customer_id;
     IF NOT FOUND THEN
-        RETURN;
+        -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
+        INSERT INTO payments.stripe_customer_mappings
+            (environment, subject_type, subject_id, stripe_customer_id, source)
+        VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
+        ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        -- A new mapping gives a subject to rows that arrived before it.
+        UPDATE payments.subscriptions AS s
+        SET subject_type = p_subject_type, subject_id = p_subject_id
+        WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
+            AND s.subject_type IS NULL;
+        UPDATE payments.payment_history AS h
+        SET subject_type = p_subject_type, subject_id = p_subject_id
+        WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
+            AND h.subject_type IS NULL;
+    ELSIF v_existing.subject_type = p_subject_type AND v_existing.subject_id = p_subject_id
+        AND payments.mapping_source_rank(p_source) > payments.mapping_source_rank(v_existing.source) THEN
+        -- The same pair seen again: settle its source on the strongest evidence, whatever the order.
+        UPDATE payments.stripe_customer_mappings AS m SET source = p_source WHERE m.id = v_existing.id;
     END IF;
-    -- A new mapping gives a subject to rows that arrived before it.
-    UPDATE payments.subscriptions AS s
-    SET subject_type = p_subject_type, subject_id = p_subject_id
-    WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
-        AND s.subject_type IS NULL;
-    UPDATE payments.payment_history AS h
-    SET subject_type = p_subject_type, subject_id = p_subject_id
-    WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
-        AND h.subject_type IS NULL;
 END
 $$;
 

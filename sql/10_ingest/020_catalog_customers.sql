@@ -5,7 +5,6 @@ CREATE OR REPLACE FUNCTION payments.apply_customer(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_id text := p_customer ->> 'id';
@@ -48,9 +47,9 @@ CREATE OR REPLACE FUNCTION payments.apply_product(
     p_environment text, p_product jsonb, p_event_at timestamptz, p_deleted boolean
 )
 RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog
+LANGUAGE plpgsql
 AS $$
+BEGIN
     INSERT INTO payments.products AS p (
         environment, stripe_product_id, name, description, active, deleted, default_price,
         metadata, stripe_created, last_event_at, raw
@@ -75,7 +74,8 @@ AS $$
         AND (
             excluded.deleted
             OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
-        )
+        );
+END
 $$;
 
 COMMENT ON FUNCTION payments.apply_product(text, jsonb, timestamptz, boolean) IS
@@ -85,9 +85,9 @@ CREATE OR REPLACE FUNCTION payments.apply_price(
     p_environment text, p_price jsonb, p_event_at timestamptz, p_deleted boolean
 )
 RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog
+LANGUAGE plpgsql
 AS $$
+BEGIN
     INSERT INTO payments.prices AS p (
         environment, stripe_price_id, stripe_product_id, active, deleted, currency, unit_amount,
         type, recurring_interval, recurring_interval_count, lookup_key, nickname, metadata,
@@ -119,7 +119,8 @@ AS $$
         AND (
             excluded.deleted
             OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
-        )
+        );
+END
 $$;
 
 COMMENT ON FUNCTION payments.apply_price(text, jsonb, timestamptz, boolean) IS

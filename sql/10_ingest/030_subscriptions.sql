@@ -6,7 +6,6 @@ CREATE OR REPLACE FUNCTION payments.apply_subscription(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_id text := p_subscription ->> 'id';

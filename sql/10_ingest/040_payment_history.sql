@@ -1,6 +1,43 @@
 -- Keeps one payment_history row per payment object (payment intent, invoice, refund, dispute) and
 -- merges every event about it: statuses only move forward, amounts only grow, ids are filled once.
 
+CREATE OR REPLACE FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    -- A row keeps its own object whole (the intent of a one-time payment, the invoice, the refund,
+    -- the dispute) and only the fields pgpay reads of the objects around it, so rewriting the row on
+    -- every event stays cheap.
+    SELECT CASE
+        WHEN (p_type, p_object_type) IN (
+            ('one_time_payment', 'payment_intent'), ('subscription_invoice', 'invoice'),
+            ('refund', 'refund'), ('dispute', 'dispute')
+        ) THEN p_object
+        WHEN p_object_type = 'charge' THEN jsonb_strip_nulls(jsonb_build_object(
+            'id', p_object -> 'id', 'object', p_object -> 'object', 'amount', p_object -> 'amount',
+            'amount_refunded', p_object -> 'amount_refunded', 'status', p_object -> 'status',
+            'created', p_object -> 'created', 'currency', p_object -> 'currency',
+            'payment_intent', p_object -> 'payment_intent', 'invoice', p_object -> 'invoice',
+            'refunded', p_object -> 'refunded', 'disputed', p_object -> 'disputed',
+            'failure_code', p_object -> 'failure_code', 'failure_message', p_object -> 'failure_message'
+        ))
+        WHEN p_object_type = 'checkout_session' THEN jsonb_strip_nulls(jsonb_build_object(
+            'id', p_object -> 'id', 'object', p_object -> 'object', 'mode', p_object -> 'mode',
+            'status', p_object -> 'status', 'payment_status', p_object -> 'payment_status',
+            'amount_total', p_object -> 'amount_total', 'currency', p_object -> 'currency',
+            'created', p_object -> 'created', 'customer', p_object -> 'customer',
+            'payment_intent', p_object -> 'payment_intent', 'metadata', p_object -> 'metadata',
+            'client_reference_id', p_object -> 'client_reference_id', 'line_items', p_object -> 'line_items'
+        ))
+        ELSE p_object
+    END
+$$;
+
+COMMENT ON FUNCTION payments.payment_snapshot(text, text, jsonb) IS
+'What payment_history.raw keeps of an object: the row''s own object whole, the fields pgpay reads of a
+related charge or checkout session (the full objects are in webhook_events.payload).';
+
 CREATE OR REPLACE FUNCTION payments.upsert_payment_history(
     p_environment text,
     p_type text,
@@ -26,13 +63,15 @@ CREATE OR REPLACE FUNCTION payments.upsert_payment_history(
 )
 RETURNS bigint
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_row payments.payment_history;
-    v_id bigint;
-    v_amount bigint;
-    v_refunded bigint;
+    v_found boolean;
+    v_raw jsonb;
+    v_seen timestamptz;
+    v_failure_at timestamptz;
+    v_snapshot jsonb;
+    v_new payments.payment_history;
 BEGIN
     IF p_key IS NULL THEN
         RETURN NULL;
@@ -57,79 +96,176 @@ BEGIN
             WHERE h.environment = p_environment AND h.type = 'dispute' AND h.stripe_dispute_id = p_key
             FOR UPDATE;
         END IF;
-        EXIT WHEN FOUND;
+        v_found := FOUND;
 
-        v_amount := coalesce(p_amount, 0);
-        v_refunded := coalesce(p_amount_refunded, 0);
+        -- raw keeps the newest snapshot of each object type that spoke about this payment, with
+        -- the event time it came from in raw._seen, and the newest failure in raw._failure.
+        v_raw := coalesce(v_row.raw, '{}'::jsonb);
+        IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
+            v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
+            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
+            IF v_seen IS NULL OR p_event_at > v_seen
+                OR (p_event_at = v_seen AND md5(v_snapshot::text) > md5((v_raw -> p_object_type)::text)) THEN
+                v_raw := v_raw || jsonb_build_object(p_object_type, v_snapshot);
+                v_raw := jsonb_set(
+                    v_raw, ARRAY['_seen'],
+                    coalesce(v_raw -> '_seen', '{}'::jsonb)
+                    || jsonb_build_object(p_object_type, extract(EPOCH FROM p_event_at))
+                );
+            END IF;
+        END IF;
+        IF p_status = 'failed' AND p_failure_message IS NOT NULL THEN
+            v_failure_at := pg_catalog.to_timestamp((v_raw -> '_failure' ->> 'at')::double precision);
+            IF v_failure_at IS NULL OR p_event_at > v_failure_at
+                OR (p_event_at = v_failure_at AND p_failure_message < v_raw -> '_failure' ->> 'message') THEN
+                v_raw := v_raw || jsonb_build_object(
+                    '_failure',
+                    jsonb_build_object('at', extract(EPOCH FROM p_event_at), 'message', p_failure_message)
+                );
+            END IF;
+        END IF;
+
+        v_new := v_row;
+        v_new.environment := p_environment;
+        v_new.type := p_type;
+        v_new.raw := v_raw;
+        v_new.stripe_payment_intent_id := CASE
+            WHEN p_type = 'one_time_payment' THEN p_key
+            ELSE coalesce(v_row.stripe_payment_intent_id, p_payment_intent)
+        END;
+        v_new.stripe_invoice_id := CASE
+            WHEN p_type = 'subscription_invoice' THEN p_key ELSE coalesce(v_row.stripe_invoice_id, p_invoice)
+        END;
+        v_new.stripe_refund_id := CASE WHEN p_type = 'refund' THEN p_key END;
+        v_new.stripe_dispute_id := CASE WHEN p_type = 'dispute' THEN p_key END;
+        -- The charge: the one the newest invoice / payment intent names, else the newest charge seen.
+        v_new.stripe_charge_id := coalesce(
+            CASE p_type
+                WHEN 'subscription_invoice' THEN coalesce(
+                    payments.stripe_id(v_raw -> 'invoice' -> 'charge'),
+                    (
+                        SELECT payments.stripe_id(pay -> 'payment' -> 'charge')
+                        FROM jsonb_array_elements(coalesce(v_raw -> 'invoice' -> 'payments' -> 'data', '[]')) AS pay
+                        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+                        LIMIT 1
+                    )
+                )
+                WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
+            END,
+            v_raw -> 'charge' ->> 'id',
+            v_row.stripe_charge_id,
+            p_charge
+        );
+        v_new.amount := greatest(v_row.amount, coalesce(p_amount, 0));
+        v_new.amount_refunded := 0;
+        IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+            -- Refunded: the live refunds known, or what the newest charge snapshot reports less
+            -- the refunds that failed after it.
+            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> 'charge')::double precision);
+            SELECT greatest(
+                coalesce(sum(r.amount) FILTER (WHERE r.status IN ('pending', 'requires_action', 'succeeded')), 0),
+                coalesce((v_raw -> 'charge' ->> 'amount_refunded')::bigint, 0)
+                - coalesce(sum(r.amount) FILTER (
+                    WHERE r.status IN ('failed', 'canceled') AND r.last_event_at >= v_seen
+                ), 0)
+            ) INTO v_new.amount_refunded
+            FROM payments.payment_history AS r
+            WHERE r.environment = p_environment AND r.type = 'refund'
+                AND (
+                    r.stripe_payment_intent_id = v_new.stripe_payment_intent_id
+                    OR r.stripe_charge_id = v_new.stripe_charge_id
+                );
+        END IF;
+        v_new.status := payments.merge_payment_status(
+            p_type, v_row.status, coalesce(p_status, v_row.status, 'pending'), v_new.amount,
+            v_new.amount_refunded
+        );
+        IF v_row.subject_type IS NULL AND p_subject_type IS NOT NULL AND p_subject_id IS NOT NULL THEN
+            v_new.subject_type := p_subject_type;
+            v_new.subject_id := p_subject_id;
+        END IF;
+        v_new.stripe_customer_id := coalesce(v_row.stripe_customer_id, p_customer);
+        v_new.stripe_checkout_session_id := coalesce(v_row.stripe_checkout_session_id, p_checkout_session);
+        v_new.stripe_subscription_id := coalesce(v_row.stripe_subscription_id, p_subscription);
+        v_new.currency := coalesce(v_row.currency, lower(p_currency));
+        v_new.description := coalesce(v_row.description, p_description);
+        v_new.failure_message := v_raw -> '_failure' ->> 'message';
+        v_new.metadata := coalesce(v_row.metadata, '{}'::jsonb) || coalesce(p_metadata, '{}'::jsonb);
+        v_new.stripe_created := least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created'));
+        -- Only events that bring a snapshot date the row (a refund re-deriving its payment's
+        -- refunded amount does not: it may come before or after the payment).
+        v_new.last_event_at := CASE
+            WHEN p_object_type IS NULL THEN coalesce(v_row.last_event_at, p_event_at)
+            ELSE greatest(v_row.last_event_at, p_event_at)
+        END;
+
+        IF v_found THEN
+            UPDATE payments.payment_history AS h SET
+                status = v_new.status, subject_type = v_new.subject_type, subject_id = v_new.subject_id,
+                stripe_customer_id = v_new.stripe_customer_id,
+                stripe_checkout_session_id = v_new.stripe_checkout_session_id,
+                stripe_payment_intent_id = v_new.stripe_payment_intent_id,
+                stripe_charge_id = v_new.stripe_charge_id, stripe_invoice_id = v_new.stripe_invoice_id,
+                stripe_subscription_id = v_new.stripe_subscription_id, amount = v_new.amount,
+                amount_refunded = v_new.amount_refunded, currency = v_new.currency,
+                description = v_new.description, failure_message = v_new.failure_message,
+                metadata = v_new.metadata, stripe_created = v_new.stripe_created,
+                last_event_at = v_new.last_event_at, raw = v_new.raw
+            WHERE h.id = v_row.id
+                AND (h.status, h.subject_type, h.subject_id, h.stripe_customer_id,
+                    h.stripe_checkout_session_id, h.stripe_payment_intent_id, h.stripe_charge_id,
+                    h.stripe_invoice_id, h.stripe_subscription_id, h.amount, h.amount_refunded,
+                    h.currency, h.description, h.failure_message, h.metadata, h.stripe_created,
+                    h.last_event_at, h.raw)
+                IS DISTINCT FROM
+                    (v_new.status, v_new.subject_type, v_new.subject_id, v_new.stripe_customer_id,
+                    v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
+                    v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
+                    v_new.amount, v_new.amount_refunded, v_new.currency, v_new.description,
+                    v_new.failure_message, v_new.metadata, v_new.stripe_created, v_new.last_event_at,
+                    v_new.raw);
+            v_new.id := v_row.id;
+            EXIT;
+        END IF;
         INSERT INTO payments.payment_history (
             environment, type, status, subject_type, subject_id, stripe_customer_id,
             stripe_checkout_session_id, stripe_payment_intent_id, stripe_charge_id, stripe_invoice_id,
             stripe_subscription_id, stripe_refund_id, stripe_dispute_id, amount, amount_refunded,
             currency, description, failure_message, metadata, stripe_created, last_event_at, raw
         ) VALUES (
-            p_environment, p_type,
-            payments.merge_payment_status(p_type, NULL, coalesce(p_status, 'pending'), v_amount, v_refunded),
-            CASE WHEN p_subject_id IS NOT NULL THEN p_subject_type END,
-            CASE WHEN p_subject_type IS NOT NULL THEN p_subject_id END,
-            p_customer, p_checkout_session,
-            CASE WHEN p_type = 'one_time_payment' THEN p_key ELSE p_payment_intent END,
-            p_charge,
-            CASE WHEN p_type = 'subscription_invoice' THEN p_key ELSE p_invoice END,
-            p_subscription,
-            CASE WHEN p_type = 'refund' THEN p_key END,
-            CASE WHEN p_type = 'dispute' THEN p_key END,
-            v_amount, v_refunded, lower(p_currency), p_description,
-            CASE WHEN p_status = 'failed' THEN p_failure_message END,
-            coalesce(p_metadata, '{}'::jsonb),
-            payments.to_timestamptz(p_object -> 'created'), p_event_at,
-            jsonb_build_object(p_object_type, p_object)
+            p_environment, p_type, v_new.status, v_new.subject_type, v_new.subject_id,
+            v_new.stripe_customer_id, v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
+            v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
+            v_new.stripe_refund_id, v_new.stripe_dispute_id, v_new.amount, v_new.amount_refunded,
+            v_new.currency, v_new.description, v_new.failure_message, v_new.metadata,
+            v_new.stripe_created, v_new.last_event_at, v_new.raw
         )
         ON CONFLICT DO NOTHING
-        RETURNING id INTO v_id;
-        IF v_id IS NOT NULL THEN
-            RETURN v_id;
-        END IF;
-        -- Lost a race with a concurrent insert of the same object: lock its row and merge.
+        RETURNING id INTO v_new.id;
+        EXIT WHEN v_new.id IS NOT NULL;
+        -- Lost a race with a concurrent insert of the same object: lock its row and merge again.
     END LOOP;
 
-    v_amount := greatest(v_row.amount, coalesce(p_amount, 0));
-    v_refunded := greatest(v_row.amount_refunded, coalesce(p_amount_refunded, 0));
-    UPDATE payments.payment_history AS h SET
-        status = payments.merge_payment_status(
-            p_type, v_row.status, coalesce(p_status, v_row.status), v_amount, v_refunded
-        ),
-        subject_type = CASE
-            WHEN v_row.subject_type IS NULL AND p_subject_id IS NOT NULL THEN p_subject_type
-            ELSE v_row.subject_type
-        END,
-        subject_id = CASE
-            WHEN v_row.subject_type IS NULL AND p_subject_type IS NOT NULL THEN p_subject_id
-            ELSE v_row.subject_id
-        END,
-        stripe_customer_id = coalesce(v_row.stripe_customer_id, p_customer),
-        stripe_checkout_session_id = coalesce(v_row.stripe_checkout_session_id, p_checkout_session),
-        stripe_payment_intent_id = coalesce(v_row.stripe_payment_intent_id, p_payment_intent),
-        stripe_charge_id = coalesce(v_row.stripe_charge_id, p_charge),
-        stripe_invoice_id = coalesce(v_row.stripe_invoice_id, p_invoice),
-        stripe_subscription_id = coalesce(v_row.stripe_subscription_id, p_subscription),
-        amount = v_amount,
-        amount_refunded = v_refunded,
-        currency = coalesce(v_row.currency, lower(p_currency)),
-        description = coalesce(v_row.description, p_description),
-        failure_message = CASE
-            WHEN p_status = 'failed' THEN coalesce(p_failure_message, v_row.failure_message)
-            ELSE v_row.failure_message
-        END,
-        metadata = v_row.metadata || coalesce(p_metadata, '{}'::jsonb),
-        stripe_created = least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created')),
-        last_event_at = greatest(v_row.last_event_at, p_event_at),
-        raw = CASE
-            WHEN NOT v_row.raw ? p_object_type OR p_event_at >= v_row.last_event_at
-                THEN v_row.raw || jsonb_build_object(p_object_type, p_object)
-            ELSE v_row.raw
-        END
-    WHERE h.id = v_row.id;
-    RETURN v_row.id;
+    -- Refunds and disputes that arrived before their payment learn its subject and links.
+    IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+        UPDATE payments.payment_history AS c SET
+            subject_type = coalesce(c.subject_type, v_new.subject_type),
+            subject_id = CASE WHEN c.subject_type IS NULL THEN v_new.subject_id ELSE c.subject_id END,
+            stripe_customer_id = coalesce(c.stripe_customer_id, v_new.stripe_customer_id),
+            stripe_checkout_session_id = coalesce(c.stripe_checkout_session_id, v_new.stripe_checkout_session_id),
+            stripe_invoice_id = coalesce(c.stripe_invoice_id, v_new.stripe_invoice_id),
+            stripe_subscription_id = coalesce(c.stripe_subscription_id, v_new.stripe_subscription_id)
+        WHERE c.environment = p_environment AND c.type IN ('refund', 'dispute')
+            AND (c.stripe_payment_intent_id = v_new.stripe_payment_intent_id OR c.stripe_charge_id = v_new.stripe_charge_id)
+            AND (
+                (c.subject_type IS NULL AND v_new.subject_type IS NOT NULL)
+                OR (c.stripe_customer_id IS NULL AND v_new.stripe_customer_id IS NOT NULL)
+                OR (c.stripe_checkout_session_id IS NULL AND v_new.stripe_checkout_session_id IS NOT NULL)
+                OR (c.stripe_invoice_id IS NULL AND v_new.stripe_invoice_id IS NOT NULL)
+                OR (c.stripe_subscription_id IS NULL AND v_new.stripe_subscription_id IS NOT NULL)
+            );
+    END IF;
+    RETURN v_new.id;
 END
 $$;
 
@@ -138,18 +274,24 @@ COMMENT ON FUNCTION payments.upsert_payment_history(
     bigint, text, text, text, jsonb, text, text
 ) IS
 'Creates or merges the payment_history row of one payment object. Commutative: whatever order the
-events come in, the row ends the same (status by forward rank, amounts by maximum, ids filled once).';
+events come in, the row ends the same. Status by forward rank; the charge and the failure message from
+the newest snapshot that names them; the refunded amount from the live refund rows or the newest charge
+snapshot (p_amount_refunded is not used: it is derived); ids and the subject are filled once.';
 
 CREATE OR REPLACE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text)
 RETURNS payments.payment_history
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT h.* FROM payments.payment_history AS h
+DECLARE
+    v_row payments.payment_history;
+BEGIN
+    SELECT h.* INTO v_row FROM payments.payment_history AS h
     WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
         AND h.stripe_payment_intent_id = p_payment_intent
-    LIMIT 1
+    LIMIT 1;
+    RETURN v_row;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION payments.apply_checkout_session(
@@ -157,7 +299,6 @@ CREATE OR REPLACE FUNCTION payments.apply_checkout_session(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_id text := p_session ->> 'id';
@@ -273,7 +414,6 @@ CREATE OR REPLACE FUNCTION payments.apply_payment_intent(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_id text := p_intent ->> 'id';
@@ -318,7 +458,6 @@ CREATE OR REPLACE FUNCTION payments.apply_charge(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_pi text := payments.stripe_id(p_charge -> 'payment_intent');
@@ -343,7 +482,6 @@ BEGIN
             v_status, p_event_at, 'charge', p_charge,
             p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
             p_amount => (p_charge ->> 'amount')::bigint,
-            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
             p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
             p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
         );
@@ -352,7 +490,6 @@ BEGIN
             p_environment, 'one_time_payment', v_pi, v_status, p_event_at, 'charge', p_charge,
             p_charge => p_charge ->> 'id', p_customer => v_customer,
             p_amount => (p_charge ->> 'amount')::bigint,
-            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
             p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
             p_metadata => coalesce(p_charge -> 'metadata', '{}'::jsonb),
             p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
@@ -370,21 +507,24 @@ COMMENT ON FUNCTION payments.apply_charge(text, jsonb, timestamptz, text) IS
 
 CREATE OR REPLACE FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text)
 RETURNS payments.payment_history
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT h.* FROM payments.payment_history AS h
+DECLARE
+    v_row payments.payment_history;
+BEGIN
+    SELECT h.* INTO v_row FROM payments.payment_history AS h
     WHERE h.environment = p_environment AND h.type IN ('one_time_payment', 'subscription_invoice')
         AND (h.stripe_payment_intent_id = p_payment_intent OR h.stripe_charge_id = p_charge)
     ORDER BY h.type = 'subscription_invoice' DESC, h.id
-    LIMIT 1
+    LIMIT 1;
+    RETURN v_row;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamptz)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_pi text := payments.stripe_id(p_refund -> 'payment_intent');
@@ -394,7 +534,6 @@ DECLARE
         WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
         WHEN 'requires_action' THEN 'requires_action' ELSE 'pending'
     END;
-    v_total bigint;
 BEGIN
     v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
     PERFORM payments.upsert_payment_history(
@@ -408,42 +547,28 @@ BEGIN
         p_metadata => coalesce(p_refund -> 'metadata', '{}'::jsonb),
         p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
     );
-    IF v_pi IS NULL AND v_parent.id IS NULL THEN
-        RETURN;
-    END IF;
-    -- The paid row's refunded amount covers at least the refunds known so far.
-    SELECT coalesce(sum(r.amount), 0) INTO v_total FROM payments.payment_history AS r
-    WHERE r.environment = p_environment AND r.type = 'refund'
-        AND r.status IN ('pending', 'requires_action', 'succeeded')
-        AND (r.stripe_payment_intent_id = coalesce(v_pi, v_parent.stripe_payment_intent_id)
-            OR r.stripe_charge_id = v_charge);
+    -- The payment re-derives its refunded amount from its live refunds (a payment that has not
+    -- arrived yet does so when it does).
     IF v_parent.id IS NOT NULL THEN
         PERFORM payments.upsert_payment_history(
             p_environment, v_parent.type,
             CASE WHEN v_parent.type = 'subscription_invoice' THEN v_parent.stripe_invoice_id
                 ELSE v_parent.stripe_payment_intent_id END,
-            'succeeded', p_event_at, 'refund_total', jsonb_build_object('amount_refunded', v_total),
-            p_amount_refunded => v_total
-        );
-    ELSE
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'one_time_payment', v_pi, 'succeeded', p_event_at, 'refund_total',
-            jsonb_build_object('amount_refunded', v_total),
-            p_charge => v_charge, p_amount_refunded => v_total, p_currency => p_refund ->> 'currency'
+            NULL, p_event_at, NULL, NULL
         );
     END IF;
 END
 $$;
 
 COMMENT ON FUNCTION payments.apply_refund(text, jsonb, timestamptz) IS
-'Records a refund row and raises its payment''s refunded amount to the sum of its live refunds.';
+'Records a refund row; its payment''s refunded amount is re-derived from the live (not failed or
+canceled) refunds.';
 
 CREATE OR REPLACE FUNCTION payments.apply_dispute(
     p_environment text, p_dispute jsonb, p_event_at timestamptz, p_event_type text
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_pi text := payments.stripe_id(p_dispute -> 'payment_intent');
@@ -479,7 +604,6 @@ CREATE OR REPLACE FUNCTION payments.apply_invoice(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_id text := p_invoice ->> 'id';
@@ -496,7 +620,6 @@ DECLARE
     v_subject record;
     v_event_status text;
     v_object_status text;
-    v_stray payments.payment_history;
 BEGIN
     IF v_subscription IS NULL THEN
         RETURN;
@@ -510,6 +633,17 @@ BEGIN
         payments.stripe_id(p_invoice -> 'payment_intent'),
         payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
     );
+    IF v_pi IS NULL THEN
+        -- Webhooks do not expand invoice.payments: an invoice_payment.paid event may have said it.
+        SELECT w.payload -> 'data' -> 'object' INTO v_payment
+        FROM payments.webhook_events AS w
+        WHERE w.environment = p_environment AND w.type LIKE 'invoice_payment.%'
+            AND w.payload -> 'data' -> 'object' ->> 'invoice' = v_id
+            AND w.payload -> 'data' -> 'object' -> 'payment' ->> 'type' = 'payment_intent'
+        ORDER BY w.payload -> 'data' -> 'object' ->> 'status' = 'paid' DESC, w.stripe_created DESC, w.id
+        LIMIT 1;
+        v_pi := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
+    END IF;
     v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
     v_event_status := CASE p_event_type
         WHEN 'invoice.paid' THEN 'succeeded'
@@ -536,30 +670,95 @@ BEGIN
         WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription;
     END IF;
 
-    -- A payment intent first seen on its own (new API shape) was taken for a one-time payment:
-    -- fold what it learnt into the invoice row and drop it.
-    IF v_pi IS NOT NULL THEN
-        DELETE FROM payments.payment_history AS h
-        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
-            AND h.stripe_payment_intent_id = v_pi AND h.stripe_checkout_session_id IS NULL
-        RETURNING * INTO v_stray;
-    END IF;
-
     PERFORM payments.upsert_payment_history(
         p_environment, 'subscription_invoice', v_id, v_event_status, p_event_at, 'invoice', p_invoice,
-        p_payment_intent => v_pi, p_charge => coalesce(v_charge, v_stray.stripe_charge_id),
+        p_payment_intent => v_pi, p_charge => v_charge,
         p_subscription => v_subscription, p_customer => v_customer,
         p_amount => (p_invoice ->> 'amount_due')::bigint,
-        p_amount_refunded => v_stray.amount_refunded,
         p_currency => p_invoice ->> 'currency',
         p_description => p_invoice ->> 'billing_reason',
         p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
         p_metadata => v_metadata,
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );
+    PERFORM payments.absorb_stray_payment(p_environment, v_id, v_pi);
 END
 $$;
 
 COMMENT ON FUNCTION payments.apply_invoice(text, jsonb, timestamptz, text) IS
 'Records a subscription invoice payment (either API shape: subscription under parent.subscription_details,
 payment intent under payments); invoices without a subscription are not billing pgpay tracks.';
+
+CREATE OR REPLACE FUNCTION payments.absorb_stray_payment(
+    p_environment text, p_invoice_id text, p_payment_intent text
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_stray payments.payment_history;
+BEGIN
+    IF p_payment_intent IS NULL THEN
+        RETURN;
+    END IF;
+    -- A payment intent first seen on its own (new API shape: no invoice on it) was taken for a
+    -- one-time payment: fold what it learnt into the invoice row and drop it.
+    DELETE FROM payments.payment_history AS h
+    WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+        AND h.stripe_payment_intent_id = p_payment_intent AND h.stripe_checkout_session_id IS NULL
+    RETURNING * INTO v_stray;
+    IF v_stray.id IS NULL THEN
+        RETURN;
+    END IF;
+    IF v_stray.raw ? 'charge' THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'subscription_invoice', p_invoice_id,
+            CASE WHEN v_stray.status IN ('partially_refunded', 'refunded') THEN 'succeeded' ELSE v_stray.status END,
+            pg_catalog.to_timestamp((v_stray.raw -> '_seen' ->> 'charge')::double precision),
+            'charge', v_stray.raw -> 'charge', p_payment_intent => p_payment_intent
+        );
+    END IF;
+    IF v_stray.raw ? '_failure' THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'subscription_invoice', p_invoice_id, 'failed',
+            pg_catalog.to_timestamp((v_stray.raw -> '_failure' ->> 'at')::double precision), NULL, NULL,
+            p_failure_message => v_stray.raw -> '_failure' ->> 'message'
+        );
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION payments.absorb_stray_payment(text, text, text) IS
+'Folds a one_time_payment row recorded for an intent that turned out to pay an invoice into the
+invoice''s row (its charge snapshot, status and failure), then removes it.';
+
+CREATE OR REPLACE FUNCTION payments.apply_invoice_payment(
+    p_environment text, p_invoice_payment jsonb, p_event_at timestamptz
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_invoice text := payments.stripe_id(p_invoice_payment -> 'invoice');
+    v_pi text := payments.stripe_id(p_invoice_payment -> 'payment' -> 'payment_intent');
+BEGIN
+    IF v_pi IS NULL OR NOT EXISTS (
+        SELECT FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+            AND h.stripe_invoice_id = v_invoice
+    ) THEN
+        -- The invoice is not known yet: apply_invoice finds this event in the ledger when it comes.
+        RETURN;
+    END IF;
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'subscription_invoice', v_invoice, NULL, p_event_at, NULL, NULL,
+        p_payment_intent => v_pi,
+        p_charge => payments.stripe_id(p_invoice_payment -> 'payment' -> 'charge')
+    );
+    PERFORM payments.absorb_stray_payment(p_environment, v_invoice, v_pi);
+END
+$$;
+
+COMMENT ON FUNCTION payments.apply_invoice_payment(text, jsonb, timestamptz) IS
+'Links an invoice to the payment intent that paid it (invoice_payment.paid, API 2025-03-31 and later,
+where webhooks carry invoices without their payments).';

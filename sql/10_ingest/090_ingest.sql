@@ -20,6 +20,7 @@ AS $$
         'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated',
         'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed',
         'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible',
+        'invoice_payment.paid',
         'customer.subscription.created', 'customer.subscription.updated',
         'customer.subscription.deleted', 'customer.subscription.paused',
         'customer.subscription.resumed', 'customer.subscription.trial_will_end',
@@ -34,7 +35,6 @@ The managed webhook endpoint subscribes to exactly these.';
 CREATE OR REPLACE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_type text := p_event ->> 'type';
@@ -58,6 +58,8 @@ BEGIN
             PERFORM payments.apply_refund(p_environment, v_object, v_at);
         WHEN v_type LIKE 'charge.dispute.%' THEN
             PERFORM payments.apply_dispute(p_environment, v_object, v_at, v_type);
+        WHEN v_type = 'invoice_payment.paid' THEN
+            PERFORM payments.apply_invoice_payment(p_environment, v_object, v_at);
         WHEN v_type LIKE 'invoice.%' THEN
             PERFORM payments.apply_invoice(p_environment, v_object, v_at, v_type);
         WHEN v_type LIKE 'customer.subscription.%' THEN
@@ -71,19 +73,46 @@ $$;
 COMMENT ON FUNCTION payments.project_stripe_event(text, jsonb) IS
 'Applies one handled event to the payments mirror (AFTER triggers then project into public tables).';
 
-CREATE OR REPLACE FUNCTION payments.event_lock_key(p_event jsonb)
-RETURNS text
-LANGUAGE sql
+CREATE OR REPLACE FUNCTION payments.event_lock_keys(p_event jsonb)
+RETURNS text[]
+LANGUAGE plpgsql
 IMMUTABLE PARALLEL SAFE
 AS $$
-    -- Events about one payment (checkout, intent, charge, refund, dispute) share the intent's lock.
-    SELECT coalesce(
-        CASE WHEN p_event -> 'data' -> 'object' ->> 'object' = 'payment_intent'
-            THEN p_event -> 'data' -> 'object' ->> 'id' END,
-        payments.stripe_id(p_event -> 'data' -> 'object' -> 'payment_intent'),
-        p_event -> 'data' -> 'object' ->> 'id',
-        p_event ->> 'id'
-    )
+DECLARE
+    v_object jsonb := p_event -> 'data' -> 'object';
+    v_kind text := v_object ->> 'object';
+    v_intent text := payments.stripe_id(v_object -> 'payment_intent');
+    v_pay jsonb;
+BEGIN
+    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays) share
+    -- the payment intent's lock; invoices also lock themselves. Callers lock in array order (sorted).
+    IF v_kind = 'payment_intent' THEN
+        RETURN ARRAY[v_object ->> 'id'];
+    ELSIF v_kind = 'invoice' THEN
+        IF v_intent IS NULL THEN
+            SELECT pay INTO v_pay
+            FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
+            WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+            ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+            LIMIT 1;
+            v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
+        END IF;
+    ELSIF v_kind = 'invoice_payment' THEN
+        v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
+        RETURN (
+            SELECT array_agg(k ORDER BY k)
+            FROM unnest(ARRAY[payments.stripe_id(v_object -> 'invoice'), v_intent]) AS k
+            WHERE k IS NOT NULL
+        );
+    ELSIF v_intent IS NOT NULL THEN
+        RETURN ARRAY[v_intent];
+    END IF;
+    RETURN (
+        SELECT array_agg(k ORDER BY k)
+        FROM unnest(ARRAY[coalesce(v_object ->> 'id', p_event ->> 'id'), v_intent]) AS k
+        WHERE k IS NOT NULL
+    );
+END
 $$;
 
 CREATE OR REPLACE FUNCTION payments.ingest_stripe_event(
@@ -108,6 +137,7 @@ DECLARE
     v_retry boolean := FALSE;
     v_error text;
     v_detail text;
+    v_lock text;
 BEGIN
     IF v_environment IS NULL OR v_environment NOT IN ('test', 'live') THEN
         RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(v_environment)
@@ -129,9 +159,9 @@ BEGIN
     END IF;
 
     v_handled := v_type = ANY(payments.handled_event_types());
-    PERFORM pg_advisory_xact_lock(
-        hashtextextended(v_environment || ':' || payments.event_lock_key(v_event), 0)
-    );
+    FOREACH v_lock IN ARRAY payments.event_lock_keys(v_event) LOOP
+        PERFORM pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
+    END LOOP;
 
     INSERT INTO payments.webhook_events AS w (
         environment, stripe_event_id, type, api_version, livemode, object_type, object_id,

@@ -3,11 +3,14 @@
 
 CREATE OR REPLACE FUNCTION payments.setting_interval(p_key text, p_default interval)
 RETURNS interval
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT coalesce((SELECT (s.value #>> '{}')::interval FROM payments.settings AS s WHERE s.key = p_key), p_default)
+BEGIN
+    RETURN (
+        SELECT coalesce((SELECT (s.value #>> '{}')::interval FROM payments.settings AS s WHERE s.key = p_key), p_default)
+    );
+END
 $$;
 
 COMMENT ON FUNCTION payments.setting_interval(text, interval) IS
@@ -23,7 +26,6 @@ CREATE OR REPLACE FUNCTION payments.subscription_grants_access(
 RETURNS boolean
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
 AS $$
     SELECT CASE
         WHEN p_status IN ('active', 'trialing') THEN

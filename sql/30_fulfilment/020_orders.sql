@@ -15,23 +15,26 @@ COMMENT ON FUNCTION payments.try_uuid(text) IS 'The text as a uuid, or NULL when
 
 CREATE OR REPLACE FUNCTION payments.order_status_for_payment(p_payment payments.payment_history)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT CASE
-        WHEN p_payment.id IS NULL THEN 'pending'
-        WHEN p_payment.status = 'refunded' THEN 'refunded'
-        WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
-            SELECT FROM payments.payment_history AS d
-            WHERE d.environment = p_payment.environment AND d.type = 'dispute'
-                AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
-                AND d.status IN ('disputed', 'lost')
-        ) THEN 'disputed'
-        WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
-        WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
-        ELSE 'pending'
-    END
+BEGIN
+    RETURN (
+        SELECT CASE
+            WHEN p_payment.id IS NULL THEN 'pending'
+            WHEN p_payment.status = 'refunded' THEN 'refunded'
+            WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
+                SELECT FROM payments.payment_history AS d
+                WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+                    AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                    AND d.status IN ('disputed', 'lost')
+            ) THEN 'disputed'
+            WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
+            WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
+            ELSE 'pending'
+        END
+    );
+END
 $$;
 
 COMMENT ON FUNCTION payments.order_status_for_payment(payments.payment_history) IS
@@ -41,16 +44,34 @@ disputed while a dispute is open or lost; failed; else pending.';
 CREATE OR REPLACE FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
+    v_order public.orders;
     v_target text := payments.order_status_for_payment(p_payment);
+    v_disputed_at timestamptz;
 BEGIN
+    SELECT * INTO v_order FROM public.orders AS o
+    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- An order that states its price is paid only by a payment of at least that amount in that
+    -- currency (a cheaper checkout must not pay for a dearer order).
+    IF v_target IN ('paid', 'refunded', 'disputed')
+        AND (
+            (v_order.amount IS NOT NULL AND p_payment.amount < v_order.amount)
+            OR (v_order.currency IS NOT NULL AND p_payment.currency IS DISTINCT FROM v_order.currency)
+        ) THEN
+        RETURN;
+    END IF;
+    SELECT min(d.stripe_created) INTO v_disputed_at FROM payments.payment_history AS d
+    WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+        AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id;
     UPDATE public.orders AS o SET
         status = CASE WHEN o.status = 'fulfilled' THEN o.status ELSE v_target END,
         amount = coalesce(o.amount, nullif(p_payment.amount, 0)),
         currency = coalesce(o.currency, p_payment.currency),
-        amount_refunded = greatest(o.amount_refunded, coalesce(p_payment.amount_refunded, 0)),
+        amount_refunded = coalesce(p_payment.amount_refunded, 0),
         stripe_checkout_session_id = coalesce(o.stripe_checkout_session_id, p_payment.stripe_checkout_session_id),
         stripe_payment_intent_id = coalesce(o.stripe_payment_intent_id, p_payment.stripe_payment_intent_id),
         subject_type = coalesce(o.subject_type, p_payment.subject_type),
@@ -61,18 +82,21 @@ BEGIN
         END,
         failed_at = CASE WHEN v_target = 'failed' THEN coalesce(o.failed_at, now()) ELSE o.failed_at END,
         refunded_at = CASE
-            WHEN v_target = 'refunded' OR p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
+            WHEN p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
             ELSE o.refunded_at
         END,
-        disputed_at = CASE WHEN v_target = 'disputed' THEN coalesce(o.disputed_at, now()) ELSE o.disputed_at END
-    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
+        disputed_at = coalesce(v_disputed_at, o.disputed_at)
+    WHERE o.id = p_order_id;
 END
 $$;
+
+COMMENT ON FUNCTION payments.apply_payment_to_order(uuid, payments.payment_history) IS
+'Sets an order from its payment: status (the app''s fulfilled is kept), amounts, links, timestamps.
+An order with an amount or currency is not paid by a smaller payment or one in another currency.';
 
 CREATE OR REPLACE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_order_id uuid;
@@ -109,7 +133,6 @@ checkout session or payment intent stored on the order, or the pgpay checkout ro
 CREATE OR REPLACE FUNCTION payments.refresh_order(p_order_id uuid)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_order public.orders;
@@ -157,3 +180,38 @@ CREATE OR REPLACE TRIGGER _200_catch_up_with_payment
 AFTER INSERT OR UPDATE OF stripe_checkout_session_id, stripe_payment_intent_id ON public.orders
 FOR EACH ROW WHEN (pg_trigger_depth() = 0)
 EXECUTE FUNCTION payments.tg_orders__catch_up();
+
+CREATE OR REPLACE FUNCTION payments.tg_checkout_sessions__reproject_payment()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    v_payment payments.payment_history;
+BEGIN
+    IF NEW.stripe_checkout_session_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- The payment may have been recorded before pgpay stored what the session bought or which
+    -- order it pays: project it again now that it is known.
+    FOR v_payment IN
+        SELECT h.* FROM payments.payment_history AS h
+        WHERE h.environment = NEW.environment AND h.type = 'one_time_payment'
+            AND h.stripe_checkout_session_id = NEW.stripe_checkout_session_id
+    LOOP
+        PERFORM payments.project_payment_to_orders(v_payment);
+        PERFORM payments.sync_payment_credits(v_payment);
+        PERFORM payments.refresh_payment_entitlements(v_payment);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION payments.tg_checkout_sessions__reproject_payment() IS
+'Re-projects a checkout session''s payment when pgpay stores its line items, order or Stripe id late.';
+
+CREATE OR REPLACE TRIGGER _200_reproject_payment
+AFTER INSERT OR UPDATE OF line_items, order_id, stripe_checkout_session_id ON payments.checkout_sessions
+FOR EACH ROW WHEN (new.order_id IS NOT NULL OR new.line_items <> '[]'::jsonb)
+EXECUTE FUNCTION payments.tg_checkout_sessions__reproject_payment();

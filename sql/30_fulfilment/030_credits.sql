@@ -11,92 +11,107 @@ $$;
 
 CREATE OR REPLACE FUNCTION payments.price_credits(p_environment text, p_price_id text)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT coalesce(
-        (
-            SELECT coalesce(
-                payments.positive_bigint(p.metadata ->> 'credits'),
-                payments.positive_bigint(pr.metadata ->> 'credits')
-            )
-            FROM payments.prices AS p
-            LEFT JOIN payments.products AS pr
-                ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
-            WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
-        ),
-        0
-    )
+BEGIN
+    RETURN (
+        SELECT coalesce(
+            (
+                SELECT coalesce(
+                    payments.positive_bigint(p.metadata ->> 'credits'),
+                    payments.positive_bigint(pr.metadata ->> 'credits')
+                )
+                FROM payments.prices AS p
+                LEFT JOIN payments.products AS pr
+                    ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
+                WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+            ),
+            0
+        )
+    );
+END
 $$;
 
 COMMENT ON FUNCTION payments.price_credits(text, text) IS
 'Credits one unit of a price grants: price metadata credits, else its product''s metadata credits, else 0.';
 
-CREATE OR REPLACE FUNCTION payments.payment_line_items(p_payment payments.payment_history)
-RETURNS TABLE (price_id text, quantity bigint)
-LANGUAGE sql
+CREATE OR REPLACE FUNCTION payments.payment_lines(p_payment payments.payment_history)
+RETURNS jsonb
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    -- Subscription invoices: the invoice's subscription lines (old shape: line.price; new shape:
-    -- line.pricing.price_details.price), prorations excluded.
-    SELECT
-        coalesce(
-            payments.stripe_id(l -> 'price'),
-            l -> 'pricing' -> 'price_details' ->> 'price',
-            payments.stripe_id(l -> 'plan')
-        ),
-        coalesce((l ->> 'quantity')::bigint, 1)
-    FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
-    WHERE p_payment.type = 'subscription_invoice'
-        AND NOT coalesce((l ->> 'proration')::boolean, FALSE)
-        AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE)
-    UNION ALL
-    -- One-time payments: the line items pgpay stored when it created the checkout session ...
-    SELECT li ->> 'price', coalesce((li ->> 'quantity')::bigint, 1)
-    FROM payments.checkout_sessions AS cs, jsonb_array_elements(cs.line_items) AS li
-    WHERE p_payment.type = 'one_time_payment'
-        AND cs.environment = p_payment.environment
-        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-        AND jsonb_typeof(cs.line_items) = 'array'
-    UNION ALL
-    -- ... or, for a session created elsewhere, its expanded line items when the payload had them.
-    SELECT payments.stripe_id(li -> 'price'), coalesce((li ->> 'quantity')::bigint, 1)
-    FROM jsonb_array_elements(
-        coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
-    ) AS li
-    WHERE p_payment.type = 'one_time_payment'
-        AND NOT EXISTS (
-            SELECT FROM payments.checkout_sessions AS cs
-            WHERE cs.environment = p_payment.environment
-                AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-                AND jsonb_typeof(cs.line_items) = 'array' AND jsonb_array_length(cs.line_items) > 0
-        )
+DECLARE
+    v_lines jsonb;
+BEGIN
+    IF p_payment.type = 'subscription_invoice' THEN
+        -- The invoice's subscription lines (old shape: line.price; new shape:
+        -- line.pricing.price_details.price), prorations excluded.
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'price', coalesce(
+                payments.stripe_id(l -> 'price'),
+                l -> 'pricing' -> 'price_details' ->> 'price',
+                payments.stripe_id(l -> 'plan')
+            ),
+            'quantity', coalesce((l ->> 'quantity')::bigint, 1)
+        )), '[]'::jsonb)
+        INTO v_lines
+        FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
+        WHERE NOT coalesce((l ->> 'proration')::boolean, FALSE)
+            AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE);
+        RETURN v_lines;
+    ELSIF p_payment.type = 'one_time_payment' AND p_payment.stripe_checkout_session_id IS NOT NULL THEN
+        -- The line items pgpay stored when it created the checkout session ...
+        SELECT cs.line_items INTO v_lines FROM payments.checkout_sessions AS cs
+        WHERE cs.environment = p_payment.environment
+            AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id;
+        IF jsonb_typeof(v_lines) = 'array' AND jsonb_array_length(v_lines) > 0 THEN
+            RETURN v_lines;
+        END IF;
+        -- ... or, for a session created elsewhere, its line items when the payload had them expanded.
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'price', payments.stripe_id(li -> 'price'),
+            'quantity', coalesce((li ->> 'quantity')::bigint, 1)
+        )), '[]'::jsonb)
+        INTO v_lines
+        FROM jsonb_array_elements(
+            coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
+        ) AS li;
+        RETURN v_lines;
+    END IF;
+    RETURN '[]'::jsonb;
+END
 $$;
 
-COMMENT ON FUNCTION payments.payment_line_items(payments.payment_history) IS
-'What a payment bought, as (price, quantity): invoice subscription lines, or the checkout line items.';
+COMMENT ON FUNCTION payments.payment_lines(payments.payment_history) IS
+'What a payment bought, as [{"price", "quantity"}]: the invoice''s subscription lines, or the checkout
+line items pgpay stored (or that the payload carried).';
 
-CREATE OR REPLACE FUNCTION payments.payment_credits(p_payment payments.payment_history)
+CREATE OR REPLACE FUNCTION payments.payment_credits(p_environment text, p_lines jsonb)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT coalesce(sum(payments.price_credits(p_payment.environment, li.price_id) * li.quantity), 0)::bigint
-    FROM payments.payment_line_items(p_payment) AS li
-    WHERE li.price_id IS NOT NULL
+BEGIN
+    RETURN (
+        SELECT coalesce(sum(payments.price_credits(p_environment, li ->> 'price') * (li ->> 'quantity')::bigint), 0)
+        FROM jsonb_array_elements(p_lines) AS li
+        WHERE li ->> 'price' IS NOT NULL
+    )::bigint;
+END
 $$;
+
+COMMENT ON FUNCTION payments.payment_credits(text, jsonb) IS
+'Credits that lines [{"price", "quantity"}] grant: each price''s credits times its quantity.';
 
 CREATE OR REPLACE FUNCTION payments.post_credit_entry(
     p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text,
     p_cause text
 )
 RETURNS void
-LANGUAGE sql
-SET search_path = pg_catalog
+LANGUAGE plpgsql
 AS $$
+BEGIN
     INSERT INTO public.credit_ledger (
         environment, subject_type, subject_id, amount, kind, source_key, reason, payment_history_id,
         metadata
@@ -104,19 +119,20 @@ AS $$
     SELECT p_payment.environment, p_payment.subject_type, p_payment.subject_id, p_amount, p_kind,
         p_source_key, p_reason, p_payment.id, jsonb_build_object('cause', p_cause)
     WHERE p_amount <> 0
-    ON CONFLICT (environment, source_key) DO NOTHING
+    ON CONFLICT (environment, source_key) DO NOTHING;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION payments.sync_payment_credits(p_payment payments.payment_history)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_base text;
     v_credits bigint;
     v_due bigint;
     v_reversed bigint;
+    v_entries bigint;
     v_dispute payments.payment_history;
     v_hold bigint;
 BEGIN
@@ -129,7 +145,11 @@ BEGIN
         WHEN 'one_time_payment' THEN 'payment:' || p_payment.stripe_payment_intent_id
         ELSE 'invoice:' || p_payment.stripe_invoice_id
     END;
-    v_credits := payments.payment_credits(p_payment);
+    -- A $0 invoice (a trial period) grants nothing: credits follow money actually paid.
+    IF p_payment.type = 'subscription_invoice' AND p_payment.amount <= 0 THEN
+        RETURN;
+    END IF;
+    v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
     IF v_credits <= 0 THEN
         RETURN;
     END IF;
@@ -137,17 +157,19 @@ BEGIN
         p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
     );
 
-    -- Refunds reverse proportionally. The amount refunded only grows, so posting the difference
-    -- between what is due and what was reversed keeps the sum right in any delivery order.
+    -- Refunds reverse proportionally. Each sync posts the difference between what is due for the
+    -- refunded amount now and what refunds reversed so far (a failed refund gives credits back),
+    -- so the sum is right in any delivery order and a replay posts nothing.
     v_due := CASE
         WHEN p_payment.amount <= 0 THEN 0
         ELSE (v_credits * least(p_payment.amount_refunded, p_payment.amount)) / p_payment.amount
     END;
-    SELECT coalesce(-sum(l.amount), 0) INTO v_reversed FROM public.credit_ledger AS l
+    SELECT coalesce(-sum(l.amount), 0), count(*) INTO v_reversed, v_entries FROM public.credit_ledger AS l
     WHERE l.payment_history_id = p_payment.id AND l.metadata ->> 'cause' = 'refund';
-    IF v_due > v_reversed THEN
+    IF v_due <> v_reversed THEN
         PERFORM payments.post_credit_entry(
-            p_payment, v_reversed - v_due, 'reversal', v_base || ':refund:' || v_due,
+            p_payment, v_reversed - v_due, CASE WHEN v_due > v_reversed THEN 'reversal' ELSE 'restore' END,
+            v_base || ':refund:' || (v_entries + 1),
             'refunded ' || p_payment.amount_refunded || ' of ' || p_payment.amount, 'refund'
         );
     END IF;
@@ -184,7 +206,6 @@ refunded share, a hold per dispute and a restore when won. Idempotent: every ent
 CREATE OR REPLACE FUNCTION payments.tg_credit_ledger__append_only()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 BEGIN
     RAISE EXCEPTION 'public.credit_ledger is append-only: post a reversal or adjustment instead'

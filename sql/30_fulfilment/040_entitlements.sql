@@ -6,7 +6,6 @@ CREATE OR REPLACE FUNCTION payments.product_entitlement_keys(p_environment text,
 RETURNS SETOF text
 LANGUAGE sql
 STABLE
-SET search_path = pg_catalog
 AS $$
     SELECT DISTINCT btrim(k)
     FROM payments.products AS p,
@@ -20,12 +19,15 @@ COMMENT ON FUNCTION payments.product_entitlement_keys(text, text) IS
 
 CREATE OR REPLACE FUNCTION payments.price_product(p_environment text, p_price_id text)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
-SET search_path = pg_catalog
 AS $$
-    SELECT p.stripe_product_id FROM payments.prices AS p
-    WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+BEGIN
+    RETURN (
+        SELECT p.stripe_product_id FROM payments.prices AS p
+        WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+    );
+END
 $$;
 
 CREATE OR REPLACE FUNCTION payments.set_entitlements(
@@ -34,7 +36,6 @@ CREATE OR REPLACE FUNCTION payments.set_entitlements(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 BEGIN
     -- p_grants: [{"key": ..., "product": ...}], the complete set this source grants now.
@@ -63,7 +64,6 @@ CREATE OR REPLACE FUNCTION payments.refresh_subscription_entitlements(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_sub payments.subscriptions;
@@ -90,8 +90,16 @@ BEGIN
         LATERAL payments.product_entitlement_keys(p_environment, i.product) AS k (key);
     PERFORM payments.set_entitlements(
         p_environment, v_sub.subject_id, 'subscription', v_sub.stripe_subscription_id, v_grants, v_access,
-        coalesce(v_sub.trial_start, v_sub.current_period_start, v_sub.stripe_created),
+        coalesce(v_sub.stripe_created, v_sub.trial_start, v_sub.current_period_start),
         CASE
+            WHEN v_access AND v_sub.status = 'past_due' THEN
+                -- Unpaid: only the past-due grace is left, not the rest of the period.
+                least(
+                    coalesce(v_sub.current_period_start, v_sub.current_period_end)
+                    + payments.setting_interval('past_due_grace_period', INTERVAL '3 days'),
+                    v_sub.current_period_end
+                    + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
+                )
             WHEN v_access THEN
                 v_sub.current_period_end
                 + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
@@ -103,12 +111,12 @@ $$;
 
 COMMENT ON FUNCTION payments.refresh_subscription_entitlements(text, text) IS
 'Sets the entitlements a user''s subscription grants from its current items: active while the access
-rule holds, valid until the period end plus entitlement_grace_period; swapped keys are revoked.';
+rule holds, valid until the period end plus entitlement_grace_period (past_due: until the past-due grace
+ends); swapped keys are revoked. Check valid_until > now() too: no event arrives when a grace ends.';
 
 CREATE OR REPLACE FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history)
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_grants jsonb;
@@ -127,8 +135,8 @@ BEGIN
     SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('key', k.key, 'product', li.product)), '[]')
     INTO v_grants
     FROM (
-        SELECT payments.price_product(p_payment.environment, l.price_id) AS product
-        FROM payments.payment_line_items(p_payment) AS l
+        SELECT payments.price_product(p_payment.environment, l ->> 'price') AS product
+        FROM jsonb_array_elements(payments.payment_lines(p_payment)) AS l
     ) AS li,
         LATERAL payments.product_entitlement_keys(p_payment.environment, li.product) AS k (key);
     PERFORM payments.set_entitlements(

@@ -6,7 +6,6 @@ CREATE OR REPLACE FUNCTION payments.refresh_team_billing_status(
 )
 RETURNS void
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_best record;
@@ -40,13 +39,20 @@ BEGIN
     INSERT INTO public.team_billing_status AS t (
         environment, subject_type, subject_id, stripe_customer_id, stripe_subscription_id,
         stripe_product_id, stripe_price_id, plan, status, seats, current_period_end,
-        cancel_at_period_end, trial_end, has_access
+        cancel_at_period_end, trial_end, has_access, access_until
     )
     SELECT p_environment, p_subject_type, p_subject_id, v_best.stripe_customer_id,
         v_best.stripe_subscription_id, v_best.stripe_product_id, v_best.stripe_price_id,
         coalesce(pr.lookup_key, prod.name, pr.nickname, v_best.stripe_price_id), v_best.status,
         v_best.quantity, v_best.current_period_end, v_best.cancel_at_period_end, v_best.trial_end,
-        v_best.grants_access
+        v_best.grants_access,
+        CASE
+            WHEN NOT v_best.grants_access THEN NULL
+            WHEN v_best.status = 'past_due' THEN
+                coalesce(v_best.current_period_start, v_best.current_period_end)
+                + payments.setting_interval('past_due_grace_period', INTERVAL '3 days')
+            WHEN v_best.cancel_at_period_end THEN v_best.current_period_end
+        END
     FROM (SELECT 1) AS one
     LEFT JOIN payments.prices AS pr
         ON pr.environment = p_environment AND pr.stripe_price_id = v_best.stripe_price_id
@@ -63,7 +69,8 @@ BEGIN
         current_period_end = excluded.current_period_end,
         cancel_at_period_end = excluded.cancel_at_period_end,
         trial_end = excluded.trial_end,
-        has_access = excluded.has_access;
+        has_access = excluded.has_access,
+        access_until = excluded.access_until;
 END
 $$;
 

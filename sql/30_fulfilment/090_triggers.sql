@@ -4,7 +4,6 @@
 CREATE OR REPLACE FUNCTION payments.tg_payment_history__project_fulfilment()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 DECLARE
     v_parent payments.payment_history;
@@ -30,13 +29,24 @@ COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS
 'Projects a payment (or a dispute on it) into orders, the credit ledger and user entitlements.';
 
 CREATE OR REPLACE TRIGGER _200_project_fulfilment
-AFTER INSERT OR UPDATE ON payments.payment_history
+AFTER INSERT ON payments.payment_history
 FOR EACH ROW EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
+
+-- Only changes fulfilment depends on re-project (most events just refresh a snapshot).
+CREATE OR REPLACE TRIGGER _201_project_fulfilment_on_change
+AFTER UPDATE ON payments.payment_history
+FOR EACH ROW WHEN (
+    (old.status, old.amount, old.amount_refunded, old.subject_type, old.subject_id,
+        old.stripe_checkout_session_id, old.stripe_payment_intent_id, old.metadata)
+    IS DISTINCT FROM
+    (new.status, new.amount, new.amount_refunded, new.subject_type, new.subject_id,
+        new.stripe_checkout_session_id, new.stripe_payment_intent_id, new.metadata)
+)
+EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
 
 CREATE OR REPLACE FUNCTION payments.tg_subscriptions__project_fulfilment()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = pg_catalog
 AS $$
 BEGIN
     IF NEW.subject_type IS NULL THEN
@@ -55,5 +65,18 @@ COMMENT ON FUNCTION payments.tg_subscriptions__project_fulfilment() IS
 'Projects a subscription into user_entitlements (user subjects) or team_billing_status (groups).';
 
 CREATE OR REPLACE TRIGGER _200_project_fulfilment
-AFTER INSERT OR UPDATE ON payments.subscriptions
+AFTER INSERT ON payments.subscriptions
 FOR EACH ROW EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+
+CREATE OR REPLACE TRIGGER _201_project_fulfilment_on_change
+AFTER UPDATE ON payments.subscriptions
+FOR EACH ROW WHEN (
+    (old.status, old.subject_type, old.subject_id, old.stripe_price_id, old.stripe_product_id,
+        old.quantity, old.cancel_at_period_end, old.current_period_start, old.current_period_end,
+        old.trial_start, old.trial_end, old.ended_at, old.canceled_at, old.raw -> 'items')
+    IS DISTINCT FROM
+    (new.status, new.subject_type, new.subject_id, new.stripe_price_id, new.stripe_product_id,
+        new.quantity, new.cancel_at_period_end, new.current_period_start, new.current_period_end,
+        new.trial_start, new.trial_end, new.ended_at, new.canceled_at, new.raw -> 'items')
+)
+EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();

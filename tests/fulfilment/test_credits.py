@@ -138,9 +138,10 @@ def test_a_failed_renewal_grants_nothing(world: World) -> None:
     assert h.ledger(db, "user", "u1") == [("grant", 100), ("grant", 100)]
 
 
-def test_a_free_trial_invoice_grants_the_plans_credits(world: World) -> None:
-    """Documents the current choice: the $0 invoice that opens a trial counts as a paid
-    period and grants the plan's credits (see the review notes: arguably it should not)."""
+def test_a_free_trial_invoice_grants_no_credits(world: World) -> None:
+    """Credits follow money paid: the $0 invoice that opens a trial grants nothing (else a
+    trial could be started, its credits taken and the subscription canceled, again and again);
+    the first paid renewal grants the plan's credits."""
     db, f, cat = world
     events = f.subscription_lifecycle(
         "user", "u1", cat.prices["basic"], trial_days=7, renewals=1, end="active"
@@ -152,7 +153,7 @@ def test_a_free_trial_invoice_grants_the_plans_credits(world: World) -> None:
 
     h.ingest(db, events)
 
-    assert h.ledger(db, "user", "u1") == [("grant", 100), ("grant", 100)]
+    assert h.ledger(db, "user", "u1") == [("grant", 100)]
 
 
 def test_credits_wait_for_the_subject_when_the_invoice_comes_first(world: World) -> None:

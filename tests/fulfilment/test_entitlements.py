@@ -167,15 +167,6 @@ def test_past_due_inside_the_grace_period_keeps_access(db: h.Conn) -> None:
     assert h.active_keys(db, "u1") == {"basic"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a past_due subscription's entitlement gets valid_until = period end + "
-        "entitlement_grace_period (a month away), although the access rule ends its access "
-        "past_due_grace_period (3 days) after the unpaid period started; no event arrives "
-        "then, so apps reading valid_until keep granting for weeks."
-    ),
-)
 def test_past_due_entitlements_expire_with_the_grace_period(db: h.Conn) -> None:
     f, _, events = subscribe(db, "basic", days_ago=40)
     now = int(time.time())
@@ -279,14 +270,6 @@ def test_group_subjects_get_no_user_entitlements(db: h.Conn) -> None:
     assert db.execute("SELECT count(*) AS n FROM public.user_entitlements").fetchone() == {"n": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (order-dependent): valid_from of a subscription entitlement is the period start of "
-        "the first snapshot applied (first seen wins), so a renewed subscription delivered "
-        "newest-first gets the renewal's start instead of the subscription's."
-    ),
-)
 def test_valid_from_does_not_depend_on_delivery_order(db: h.Conn) -> None:
     f = h.factory(16, days_ago=35)
     cat = h.build_catalog(f)

@@ -117,7 +117,7 @@ def trial_to_canceled(api_version: str) -> Scenario:
 
     def check(state: dict[str, Any]) -> None:
         assert keys(state, "u_trial") == set()
-        assert credits(state, "u_trial") == {"grant": 200}  # trial invoice + one paid renewal
+        assert credits(state, "u_trial") == {"grant": 100}  # the paid renewal; the $0 trial none
         t = team(state, "t_trial")
         assert (t["status"], t["has_access"], t["seats"], t["plan"]) == (
             "canceled",

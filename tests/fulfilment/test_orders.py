@@ -296,14 +296,6 @@ def test_an_unrelated_order_stays_pending(world: World) -> None:
     assert h.order_status(db, bystander) == "pending"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: no trigger on payments.checkout_sessions. When pgpay's checkout row (order_id, "
-        "line_items) is written after the webhooks, nothing re-projects the payment: the order "
-        "stays pending, no credits, no entitlements."
-    ),
-)
 def test_checkout_row_written_after_the_webhooks_still_fulfils(world: World) -> None:
     db, f, cat = world
     order_id = h.create_order(db, subject=("user", "u_slow"))
@@ -318,14 +310,6 @@ def test_checkout_row_written_after_the_webhooks_still_fulfils(world: World) -> 
     assert h.active_keys(db, "u_slow") == {"export"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (order-dependent): orders.disputed_at is only set while the dispute is seen open; "
-        "when the won dispute's events arrive before the purchase's, the order never records "
-        "that it was disputed."
-    ),
-)
 def test_a_won_dispute_is_recorded_whatever_the_delivery_order(world: World) -> None:
     db, f, cat = world
     order_id, events = purchase(db, f, cat)
@@ -338,15 +322,6 @@ def test_a_won_dispute_is_recorded_whatever_the_delivery_order(world: World) -> 
     assert order["disputed_at"] is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a refund that fails after charge.refunded (refund.created pending, then "
-        "refund.failed / charge.refund.updated with status failed) leaves payment_history "
-        "'refunded' with amount_refunded = the failed amount (amounts only grow), so the order "
-        "stays refunded, the credits stay reversed and the entitlement stays revoked."
-    ),
-)
 def test_a_failed_refund_gives_the_purchase_back(world: World) -> None:
     db, f, cat = world
     order_id, events = purchase(db, f, cat, quantity=2)

@@ -276,63 +276,7 @@ def _masker(
     return mask
 
 
-def _drop_invoice_strays(state: State) -> None:
-    history = state.get("payment_history", [])
-    invoice_intents = {
-        r["stripe_payment_intent_id"] for r in history if r["type"] == "subscription_invoice"
-    }
-    state["payment_history"] = [
-        r
-        for r in history
-        if not (
-            r["type"] == "one_time_payment"
-            and r["stripe_checkout_session_id"] is None
-            and r["stripe_payment_intent_id"] in invoice_intents
-        )
-    ]
-
-
-KNOWN_BUGS: dict[str, KnownBug] = {
-    "mapping-source": KnownBug(
-        "bug: stripe_customer_mappings.source is whichever event inserted the mapping first "
-        "('metadata' from payment_intent.succeeded / customer.subscription.*, 'checkout' from "
-        "checkout.session.completed); ensure_customer_mapping never settles it to one value",
-        _masker("stripe_customer_mappings", ("source",), lambda r: True),
-    ),
-    "invoice-charge": KnownBug(
-        "bug: an invoice paid after a failed attempt has two charges; payment_history keeps the "
-        "charge of whichever charge/invoice event arrived first (stripe_charge_id is filled once)",
-        _masker(
-            "payment_history",
-            ("stripe_charge_id",),
-            lambda r: r["type"] == "subscription_invoice",
-        ),
-    ),
-    "failure-message": KnownBug(
-        "bug: payment_history.failure_message is the message of the last failing event applied "
-        "(charge.failed 'Your card was declined.' vs checkout.session.async_payment_failed "
-        "'asynchronous payment failed'), and apply_invoice drops the message of the stray "
-        "one_time_payment row it folds (charges that arrived before their invoice)",
-        _masker("payment_history", ("failure_message",), lambda r: True),
-    ),
-    "orphan-refund-dispute": KnownBug(
-        "bug: a refund or dispute applied before its payment row exists copies NULL customer, "
-        "subject and checkout session from the missing parent, and nothing fills them in when "
-        "the payment arrives later (ensure_customer_mapping's back-fill matches on customer)",
-        _masker(
-            "payment_history",
-            ("stripe_customer_id", "subject_type", "subject_id", "stripe_checkout_session_id"),
-            lambda r: r["type"] in {"refund", "dispute"},
-        ),
-    ),
-    "invoice-intent-race": KnownBug(
-        "bug: in the 2025-03-31 shape an invoice event locks on the invoice id, its payment "
-        "intent's charge/intent events on the intent id; applied in overlapping transactions, "
-        "apply_invoice finds no stray one_time_payment row to fold and apply_charge finds no "
-        "invoice row to join, so a subscription payment is also kept as a one_time_payment",
-        _drop_invoice_strays,
-    ),
-}
+KNOWN_BUGS: dict[str, KnownBug] = {}
 
 
 def canonical(state: State, *, unmasked: str | None = None) -> State:

@@ -542,11 +542,6 @@ def test_refund_events_all_arrive_as_one_refund_row(db: Conn, f: StripeFactory) 
     assert len(history(db)) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: apply_refund raises the payment's amount_refunded with greatest(), so a refund "
-    "that fails after being created pending leaves the payment refunded",
-)
 def test_a_refund_that_failed_refunds_nothing(db: Conn, f: StripeFactory) -> None:
     _, events = purchase_events(f)
     send(db, *events)

@@ -53,12 +53,60 @@ CREATE DOMAIN payments.subject_id AS text
 
 
 --
+-- Name: absorb_stray_payment(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_stray payments.payment_history;
+BEGIN
+    IF p_payment_intent IS NULL THEN
+        RETURN;
+    END IF;
+    -- A payment intent first seen on its own (new API shape: no invoice on it) was taken for a
+    -- one-time payment: fold what it learnt into the invoice row and drop it.
+    DELETE FROM payments.payment_history AS h
+    WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+        AND h.stripe_payment_intent_id = p_payment_intent AND h.stripe_checkout_session_id IS NULL
+    RETURNING * INTO v_stray;
+    IF v_stray.id IS NULL THEN
+        RETURN;
+    END IF;
+    IF v_stray.raw ? 'charge' THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'subscription_invoice', p_invoice_id,
+            CASE WHEN v_stray.status IN ('partially_refunded', 'refunded') THEN 'succeeded' ELSE v_stray.status END,
+            pg_catalog.to_timestamp((v_stray.raw -> '_seen' ->> 'charge')::double precision),
+            'charge', v_stray.raw -> 'charge', p_payment_intent => p_payment_intent
+        );
+    END IF;
+    IF v_stray.raw ? '_failure' THEN
+        PERFORM payments.upsert_payment_history(
+            p_environment, 'subscription_invoice', p_invoice_id, 'failed',
+            pg_catalog.to_timestamp((v_stray.raw -> '_failure' ->> 'at')::double precision), NULL, NULL,
+            p_failure_message => v_stray.raw -> '_failure' ->> 'message'
+        );
+    END IF;
+END
+$$;
+
+
+--
+-- Name: FUNCTION absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) IS 'Folds a one_time_payment row recorded for an intent that turned out to pay an invoice into the
+invoice''s row (its charge snapshot, status and failure), then removes it.';
+
+
+--
 -- Name: apply_charge(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
 CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_pi text := payments.stripe_id(p_charge -> 'payment_intent');
@@ -83,7 +131,6 @@ BEGIN
             v_status, p_event_at, 'charge', p_charge,
             p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
             p_amount => (p_charge ->> 'amount')::bigint,
-            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
             p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
             p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
         );
@@ -92,7 +139,6 @@ BEGIN
             p_environment, 'one_time_payment', v_pi, v_status, p_event_at, 'charge', p_charge,
             p_charge => p_charge ->> 'id', p_customer => v_customer,
             p_amount => (p_charge ->> 'amount')::bigint,
-            p_amount_refunded => (p_charge ->> 'amount_refunded')::bigint,
             p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
             p_metadata => coalesce(p_charge -> 'metadata', '{}'::jsonb),
             p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
@@ -119,7 +165,6 @@ COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_
 
 CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $_$
 DECLARE
     v_id text := p_session ->> 'id';
@@ -241,7 +286,6 @@ records the one-time payment (pending while an asynchronous method is unpaid).';
 
 CREATE FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_id text := p_customer ->> 'id';
@@ -291,7 +335,6 @@ COMMENT ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb
 
 CREATE FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_pi text := payments.stripe_id(p_dispute -> 'payment_intent');
@@ -333,7 +376,6 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_id text := p_invoice ->> 'id';
@@ -350,7 +392,6 @@ DECLARE
     v_subject record;
     v_event_status text;
     v_object_status text;
-    v_stray payments.payment_history;
 BEGIN
     IF v_subscription IS NULL THEN
         RETURN;
@@ -364,6 +405,17 @@ BEGIN
         payments.stripe_id(p_invoice -> 'payment_intent'),
         payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
     );
+    IF v_pi IS NULL THEN
+        -- Webhooks do not expand invoice.payments: an invoice_payment.paid event may have said it.
+        SELECT w.payload -> 'data' -> 'object' INTO v_payment
+        FROM payments.webhook_events AS w
+        WHERE w.environment = p_environment AND w.type LIKE 'invoice_payment.%'
+            AND w.payload -> 'data' -> 'object' ->> 'invoice' = v_id
+            AND w.payload -> 'data' -> 'object' -> 'payment' ->> 'type' = 'payment_intent'
+        ORDER BY w.payload -> 'data' -> 'object' ->> 'status' = 'paid' DESC, w.stripe_created DESC, w.id
+        LIMIT 1;
+        v_pi := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
+    END IF;
     v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
     v_event_status := CASE p_event_type
         WHEN 'invoice.paid' THEN 'succeeded'
@@ -390,27 +442,18 @@ BEGIN
         WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription;
     END IF;
 
-    -- A payment intent first seen on its own (new API shape) was taken for a one-time payment:
-    -- fold what it learnt into the invoice row and drop it.
-    IF v_pi IS NOT NULL THEN
-        DELETE FROM payments.payment_history AS h
-        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
-            AND h.stripe_payment_intent_id = v_pi AND h.stripe_checkout_session_id IS NULL
-        RETURNING * INTO v_stray;
-    END IF;
-
     PERFORM payments.upsert_payment_history(
         p_environment, 'subscription_invoice', v_id, v_event_status, p_event_at, 'invoice', p_invoice,
-        p_payment_intent => v_pi, p_charge => coalesce(v_charge, v_stray.stripe_charge_id),
+        p_payment_intent => v_pi, p_charge => v_charge,
         p_subscription => v_subscription, p_customer => v_customer,
         p_amount => (p_invoice ->> 'amount_due')::bigint,
-        p_amount_refunded => v_stray.amount_refunded,
         p_currency => p_invoice ->> 'currency',
         p_description => p_invoice ->> 'billing_reason',
         p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
         p_metadata => v_metadata,
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );
+    PERFORM payments.absorb_stray_payment(p_environment, v_id, v_pi);
 END
 $$;
 
@@ -424,12 +467,48 @@ payment intent under payments); invoices without a subscription are not billing 
 
 
 --
+-- Name: apply_invoice_payment(text, jsonb, timestamp with time zone); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_invoice text := payments.stripe_id(p_invoice_payment -> 'invoice');
+    v_pi text := payments.stripe_id(p_invoice_payment -> 'payment' -> 'payment_intent');
+BEGIN
+    IF v_pi IS NULL OR NOT EXISTS (
+        SELECT FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+            AND h.stripe_invoice_id = v_invoice
+    ) THEN
+        -- The invoice is not known yet: apply_invoice finds this event in the ledger when it comes.
+        RETURN;
+    END IF;
+    PERFORM payments.upsert_payment_history(
+        p_environment, 'subscription_invoice', v_invoice, NULL, p_event_at, NULL, NULL,
+        p_payment_intent => v_pi,
+        p_charge => payments.stripe_id(p_invoice_payment -> 'payment' -> 'charge')
+    );
+    PERFORM payments.absorb_stray_payment(p_environment, v_invoice, v_pi);
+END
+$$;
+
+
+--
+-- Name: FUNCTION apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) IS 'Links an invoice to the payment intent that paid it (invoice_payment.paid, API 2025-03-31 and later,
+where webhooks carry invoices without their payments).';
+
+
+--
 -- Name: apply_payment_intent(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
 CREATE FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_id text := p_intent ->> 'id';
@@ -514,6 +593,7 @@ CREATE TABLE payments.payment_history (
     CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
     CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
 );
+ALTER TABLE ONLY payments.payment_history ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.payment_history FORCE ROW LEVEL SECURITY;
 
@@ -538,16 +618,34 @@ COMMENT ON COLUMN payments.payment_history.amount IS 'Amount in minor units of c
 
 CREATE FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
+    v_order public.orders;
     v_target text := payments.order_status_for_payment(p_payment);
+    v_disputed_at timestamptz;
 BEGIN
+    SELECT * INTO v_order FROM public.orders AS o
+    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- An order that states its price is paid only by a payment of at least that amount in that
+    -- currency (a cheaper checkout must not pay for a dearer order).
+    IF v_target IN ('paid', 'refunded', 'disputed')
+        AND (
+            (v_order.amount IS NOT NULL AND p_payment.amount < v_order.amount)
+            OR (v_order.currency IS NOT NULL AND p_payment.currency IS DISTINCT FROM v_order.currency)
+        ) THEN
+        RETURN;
+    END IF;
+    SELECT min(d.stripe_created) INTO v_disputed_at FROM payments.payment_history AS d
+    WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+        AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id;
     UPDATE public.orders AS o SET
         status = CASE WHEN o.status = 'fulfilled' THEN o.status ELSE v_target END,
         amount = coalesce(o.amount, nullif(p_payment.amount, 0)),
         currency = coalesce(o.currency, p_payment.currency),
-        amount_refunded = greatest(o.amount_refunded, coalesce(p_payment.amount_refunded, 0)),
+        amount_refunded = coalesce(p_payment.amount_refunded, 0),
         stripe_checkout_session_id = coalesce(o.stripe_checkout_session_id, p_payment.stripe_checkout_session_id),
         stripe_payment_intent_id = coalesce(o.stripe_payment_intent_id, p_payment.stripe_payment_intent_id),
         subject_type = coalesce(o.subject_type, p_payment.subject_type),
@@ -558,13 +656,21 @@ BEGIN
         END,
         failed_at = CASE WHEN v_target = 'failed' THEN coalesce(o.failed_at, now()) ELSE o.failed_at END,
         refunded_at = CASE
-            WHEN v_target = 'refunded' OR p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
+            WHEN p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
             ELSE o.refunded_at
         END,
-        disputed_at = CASE WHEN v_target = 'disputed' THEN coalesce(o.disputed_at, now()) ELSE o.disputed_at END
-    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
+        disputed_at = coalesce(v_disputed_at, o.disputed_at)
+    WHERE o.id = p_order_id;
 END
 $$;
+
+
+--
+-- Name: FUNCTION apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) IS 'Sets an order from its payment: status (the app''s fulfilled is kept), amounts, links, timestamps.
+An order with an amount or currency is not paid by a smaller payment or one in another currency.';
 
 
 --
@@ -572,9 +678,9 @@ $$;
 --
 
 CREATE FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     INSERT INTO payments.prices AS p (
         environment, stripe_price_id, stripe_product_id, active, deleted, currency, unit_amount,
         type, recurring_interval, recurring_interval_count, lookup_key, nickname, metadata,
@@ -606,7 +712,8 @@ CREATE FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_
         AND (
             excluded.deleted
             OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
-        )
+        );
+END
 $$;
 
 
@@ -622,9 +729,9 @@ COMMENT ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_ev
 --
 
 CREATE FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     INSERT INTO payments.products AS p (
         environment, stripe_product_id, name, description, active, deleted, default_price,
         metadata, stripe_created, last_event_at, raw
@@ -649,7 +756,8 @@ CREATE FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_ev
         AND (
             excluded.deleted
             OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
-        )
+        );
+END
 $$;
 
 
@@ -666,7 +774,6 @@ COMMENT ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, 
 
 CREATE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_pi text := payments.stripe_id(p_refund -> 'payment_intent');
@@ -676,7 +783,6 @@ DECLARE
         WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
         WHEN 'requires_action' THEN 'requires_action' ELSE 'pending'
     END;
-    v_total bigint;
 BEGIN
     v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
     PERFORM payments.upsert_payment_history(
@@ -690,28 +796,14 @@ BEGIN
         p_metadata => coalesce(p_refund -> 'metadata', '{}'::jsonb),
         p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
     );
-    IF v_pi IS NULL AND v_parent.id IS NULL THEN
-        RETURN;
-    END IF;
-    -- The paid row's refunded amount covers at least the refunds known so far.
-    SELECT coalesce(sum(r.amount), 0) INTO v_total FROM payments.payment_history AS r
-    WHERE r.environment = p_environment AND r.type = 'refund'
-        AND r.status IN ('pending', 'requires_action', 'succeeded')
-        AND (r.stripe_payment_intent_id = coalesce(v_pi, v_parent.stripe_payment_intent_id)
-            OR r.stripe_charge_id = v_charge);
+    -- The payment re-derives its refunded amount from its live refunds (a payment that has not
+    -- arrived yet does so when it does).
     IF v_parent.id IS NOT NULL THEN
         PERFORM payments.upsert_payment_history(
             p_environment, v_parent.type,
             CASE WHEN v_parent.type = 'subscription_invoice' THEN v_parent.stripe_invoice_id
                 ELSE v_parent.stripe_payment_intent_id END,
-            'succeeded', p_event_at, 'refund_total', jsonb_build_object('amount_refunded', v_total),
-            p_amount_refunded => v_total
-        );
-    ELSE
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'one_time_payment', v_pi, 'succeeded', p_event_at, 'refund_total',
-            jsonb_build_object('amount_refunded', v_total),
-            p_charge => v_charge, p_amount_refunded => v_total, p_currency => p_refund ->> 'currency'
+            NULL, p_event_at, NULL, NULL
         );
     END IF;
 END
@@ -722,7 +814,8 @@ $$;
 -- Name: FUNCTION apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) IS 'Records a refund row and raises its payment''s refunded amount to the sum of its live refunds.';
+COMMENT ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) IS 'Records a refund row; its payment''s refunded amount is re-derived from the live (not failed or
+canceled) refunds.';
 
 
 --
@@ -731,7 +824,6 @@ COMMENT ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_
 
 CREATE FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_id text := p_subscription ->> 'id';
@@ -1094,30 +1186,39 @@ instead of raising.';
 
 CREATE FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $_$
+DECLARE
+    v_existing payments.stripe_customer_mappings;
 BEGIN
     IF p_subject_type IS NULL OR p_subject_id IS NULL OR p_customer_id IS NULL
         OR p_customer_id !~ '^cus_[A-Za-z0-9_]+$' THEN
         RETURN;
     END IF;
-    -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
-    INSERT INTO payments.stripe_customer_mappings
-        (environment, subject_type, subject_id, stripe_customer_id, source)
-    VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
-    ON CONFLICT DO NOTHING;
+    SELECT * INTO v_existing FROM payments.stripe_customer_mappings AS m
+    WHERE m.environment = p_environment AND m.stripe_customer_id = p_customer_id;
     IF NOT FOUND THEN
-        RETURN;
+        -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
+        INSERT INTO payments.stripe_customer_mappings
+            (environment, subject_type, subject_id, stripe_customer_id, source)
+        VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
+        ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        -- A new mapping gives a subject to rows that arrived before it.
+        UPDATE payments.subscriptions AS s
+        SET subject_type = p_subject_type, subject_id = p_subject_id
+        WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
+            AND s.subject_type IS NULL;
+        UPDATE payments.payment_history AS h
+        SET subject_type = p_subject_type, subject_id = p_subject_id
+        WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
+            AND h.subject_type IS NULL;
+    ELSIF v_existing.subject_type = p_subject_type AND v_existing.subject_id = p_subject_id
+        AND payments.mapping_source_rank(p_source) > payments.mapping_source_rank(v_existing.source) THEN
+        -- The same pair seen again: settle its source on the strongest evidence, whatever the order.
+        UPDATE payments.stripe_customer_mappings AS m SET source = p_source WHERE m.id = v_existing.id;
     END IF;
-    -- A new mapping gives a subject to rows that arrived before it.
-    UPDATE payments.subscriptions AS s
-    SET subject_type = p_subject_type, subject_id = p_subject_id
-    WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
-        AND s.subject_type IS NULL;
-    UPDATE payments.payment_history AS h
-    SET subject_type = p_subject_type, subject_id = p_subject_id
-    WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
-        AND h.subject_type IS NULL;
 END
 $_$;
 
@@ -1131,20 +1232,47 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 
 --
--- Name: event_lock_key(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+-- Name: event_lock_keys(jsonb); Type: FUNCTION; Schema: payments; Owner: -
 --
 
-CREATE FUNCTION payments.event_lock_key(p_event jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
-    -- Events about one payment (checkout, intent, charge, refund, dispute) share the intent's lock.
-    SELECT coalesce(
-        CASE WHEN p_event -> 'data' -> 'object' ->> 'object' = 'payment_intent'
-            THEN p_event -> 'data' -> 'object' ->> 'id' END,
-        payments.stripe_id(p_event -> 'data' -> 'object' -> 'payment_intent'),
-        p_event -> 'data' -> 'object' ->> 'id',
-        p_event ->> 'id'
-    )
+DECLARE
+    v_object jsonb := p_event -> 'data' -> 'object';
+    v_kind text := v_object ->> 'object';
+    v_intent text := payments.stripe_id(v_object -> 'payment_intent');
+    v_pay jsonb;
+BEGIN
+    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays) share
+    -- the payment intent's lock; invoices also lock themselves. Callers lock in array order (sorted).
+    IF v_kind = 'payment_intent' THEN
+        RETURN ARRAY[v_object ->> 'id'];
+    ELSIF v_kind = 'invoice' THEN
+        IF v_intent IS NULL THEN
+            SELECT pay INTO v_pay
+            FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
+            WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+            ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+            LIMIT 1;
+            v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
+        END IF;
+    ELSIF v_kind = 'invoice_payment' THEN
+        v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
+        RETURN (
+            SELECT array_agg(k ORDER BY k)
+            FROM unnest(ARRAY[payments.stripe_id(v_object -> 'invoice'), v_intent]) AS k
+            WHERE k IS NOT NULL
+        );
+    ELSIF v_intent IS NOT NULL THEN
+        RETURN ARRAY[v_intent];
+    END IF;
+    RETURN (
+        SELECT array_agg(k ORDER BY k)
+        FROM unnest(ARRAY[coalesce(v_object ->> 'id', p_event ->> 'id'), v_intent]) AS k
+        WHERE k IS NOT NULL
+    );
+END
 $$;
 
 
@@ -1169,6 +1297,7 @@ CREATE FUNCTION payments.handled_event_types() RETURNS text[]
         'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated',
         'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed',
         'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible',
+        'invoice_payment.paid',
         'customer.subscription.created', 'customer.subscription.updated',
         'customer.subscription.deleted', 'customer.subscription.paused',
         'customer.subscription.resumed', 'customer.subscription.trial_will_end',
@@ -1207,6 +1336,7 @@ DECLARE
     v_retry boolean := FALSE;
     v_error text;
     v_detail text;
+    v_lock text;
 BEGIN
     IF v_environment IS NULL OR v_environment NOT IN ('test', 'live') THEN
         RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(v_environment)
@@ -1228,9 +1358,9 @@ BEGIN
     END IF;
 
     v_handled := v_type = ANY(payments.handled_event_types());
-    PERFORM pg_advisory_xact_lock(
-        hashtextextended(v_environment || ':' || payments.event_lock_key(v_event), 0)
-    );
+    FOREACH v_lock IN ARRAY payments.event_lock_keys(v_event) LOOP
+        PERFORM pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
+    END LOOP;
 
     INSERT INTO payments.webhook_events AS w (
         environment, stripe_event_id, type, api_version, livemode, object_type, object_id,
@@ -1311,13 +1441,17 @@ environment, a body that is not an event, or livemode not matching the environme
 --
 
 CREATE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text) RETURNS payments.payment_history
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT h.* FROM payments.payment_history AS h
+DECLARE
+    v_row payments.payment_history;
+BEGIN
+    SELECT h.* INTO v_row FROM payments.payment_history AS h
     WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
         AND h.stripe_payment_intent_id = p_payment_intent
-    LIMIT 1
+    LIMIT 1;
+    RETURN v_row;
+END
 $$;
 
 
@@ -1430,28 +1564,51 @@ COMMENT ON FUNCTION payments.is_terminal_subscription_status(p_status text) IS '
 
 
 --
+-- Name: mapping_source_rank(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.mapping_source_rank(p_source text) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT CASE p_source
+        WHEN 'manual' THEN 5 WHEN 'checkout' THEN 4 WHEN 'runtime' THEN 3 WHEN 'metadata' THEN 2
+        WHEN 'sync' THEN 1 ELSE 0
+    END
+$$;
+
+
+--
 -- Name: merge_payment_status(text, text, text, bigint, bigint); Type: FUNCTION; Schema: payments; Owner: -
 --
 
 CREATE FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     AS $$
-    WITH best AS (
-        SELECT CASE
-            WHEN p_old IS NULL THEN p_new
-            WHEN payments.payment_status_rank(p_type, p_new) > payments.payment_status_rank(p_type, p_old)
-                THEN p_new
-            ELSE p_old
-        END AS status
-    )
-    SELECT CASE
-        WHEN p_type IN ('one_time_payment', 'subscription_invoice')
-            AND best.status IN ('succeeded', 'partially_refunded', 'refunded')
-            AND p_amount_refunded > 0
-            THEN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END
-        ELSE best.status
-    END
-    FROM best
+DECLARE
+    v_old text := p_old;
+    v_new text := p_new;
+    v_best text;
+BEGIN
+    -- Refund-derived statuses are re-derived from the refunded amount, never kept: a refund that
+    -- fails takes a payment back to succeeded.
+    IF v_old IN ('partially_refunded', 'refunded') THEN
+        v_old := 'succeeded';
+    END IF;
+    IF v_new IN ('partially_refunded', 'refunded') THEN
+        v_new := 'succeeded';
+    END IF;
+    IF v_old IS NULL
+        OR payments.payment_status_rank(p_type, v_new) > payments.payment_status_rank(p_type, v_old) THEN
+        v_best := v_new;
+    ELSE
+        v_best := v_old;
+    END IF;
+    IF p_type IN ('one_time_payment', 'subscription_invoice') AND v_best = 'succeeded'
+        AND p_amount_refunded > 0 THEN
+        RETURN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END;
+    END IF;
+    RETURN v_best;
+END
 $$;
 
 
@@ -1468,22 +1625,25 @@ becoming partially_refunded or refunded from the refunded amount.';
 --
 
 CREATE FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT CASE
-        WHEN p_payment.id IS NULL THEN 'pending'
-        WHEN p_payment.status = 'refunded' THEN 'refunded'
-        WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
-            SELECT FROM payments.payment_history AS d
-            WHERE d.environment = p_payment.environment AND d.type = 'dispute'
-                AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
-                AND d.status IN ('disputed', 'lost')
-        ) THEN 'disputed'
-        WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
-        WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
-        ELSE 'pending'
-    END
+BEGIN
+    RETURN (
+        SELECT CASE
+            WHEN p_payment.id IS NULL THEN 'pending'
+            WHEN p_payment.status = 'refunded' THEN 'refunded'
+            WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
+                SELECT FROM payments.payment_history AS d
+                WHERE d.environment = p_payment.environment AND d.type = 'dispute'
+                    AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                    AND d.status IN ('disputed', 'lost')
+            ) THEN 'disputed'
+            WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
+            WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
+            ELSE 'pending'
+        END
+    );
+END
 $$;
 
 
@@ -1500,81 +1660,145 @@ disputed while a dispute is open or lost; failed; else pending.';
 --
 
 CREATE FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) RETURNS payments.payment_history
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT h.* FROM payments.payment_history AS h
+DECLARE
+    v_row payments.payment_history;
+BEGIN
+    SELECT h.* INTO v_row FROM payments.payment_history AS h
     WHERE h.environment = p_environment AND h.type IN ('one_time_payment', 'subscription_invoice')
         AND (h.stripe_payment_intent_id = p_payment_intent OR h.stripe_charge_id = p_charge)
     ORDER BY h.type = 'subscription_invoice' DESC, h.id
-    LIMIT 1
+    LIMIT 1;
+    RETURN v_row;
+END
 $$;
 
 
 --
--- Name: payment_credits(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+-- Name: payment_credits(text, jsonb); Type: FUNCTION; Schema: payments; Owner: -
 --
 
-CREATE FUNCTION payments.payment_credits(p_payment payments.payment_history) RETURNS bigint
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+CREATE FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) RETURNS bigint
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT coalesce(sum(payments.price_credits(p_payment.environment, li.price_id) * li.quantity), 0)::bigint
-    FROM payments.payment_line_items(p_payment) AS li
-    WHERE li.price_id IS NOT NULL
+BEGIN
+    RETURN (
+        SELECT coalesce(sum(payments.price_credits(p_environment, li ->> 'price') * (li ->> 'quantity')::bigint), 0)
+        FROM jsonb_array_elements(p_lines) AS li
+        WHERE li ->> 'price' IS NOT NULL
+    )::bigint;
+END
 $$;
 
 
 --
--- Name: payment_line_items(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+-- Name: FUNCTION payment_credits(p_environment text, p_lines jsonb); Type: COMMENT; Schema: payments; Owner: -
 --
 
-CREATE FUNCTION payments.payment_line_items(p_payment payments.payment_history) RETURNS TABLE(price_id text, quantity bigint)
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+COMMENT ON FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) IS 'Credits that lines [{"price", "quantity"}] grant: each price''s credits times its quantity.';
+
+
+--
+-- Name: payment_lines(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.payment_lines(p_payment payments.payment_history) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
     AS $$
-    -- Subscription invoices: the invoice's subscription lines (old shape: line.price; new shape:
-    -- line.pricing.price_details.price), prorations excluded.
-    SELECT
-        coalesce(
-            payments.stripe_id(l -> 'price'),
-            l -> 'pricing' -> 'price_details' ->> 'price',
-            payments.stripe_id(l -> 'plan')
-        ),
-        coalesce((l ->> 'quantity')::bigint, 1)
-    FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
-    WHERE p_payment.type = 'subscription_invoice'
-        AND NOT coalesce((l ->> 'proration')::boolean, FALSE)
-        AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE)
-    UNION ALL
-    -- One-time payments: the line items pgpay stored when it created the checkout session ...
-    SELECT li ->> 'price', coalesce((li ->> 'quantity')::bigint, 1)
-    FROM payments.checkout_sessions AS cs, jsonb_array_elements(cs.line_items) AS li
-    WHERE p_payment.type = 'one_time_payment'
-        AND cs.environment = p_payment.environment
-        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-        AND jsonb_typeof(cs.line_items) = 'array'
-    UNION ALL
-    -- ... or, for a session created elsewhere, its expanded line items when the payload had them.
-    SELECT payments.stripe_id(li -> 'price'), coalesce((li ->> 'quantity')::bigint, 1)
-    FROM jsonb_array_elements(
-        coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
-    ) AS li
-    WHERE p_payment.type = 'one_time_payment'
-        AND NOT EXISTS (
-            SELECT FROM payments.checkout_sessions AS cs
-            WHERE cs.environment = p_payment.environment
-                AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-                AND jsonb_typeof(cs.line_items) = 'array' AND jsonb_array_length(cs.line_items) > 0
-        )
+DECLARE
+    v_lines jsonb;
+BEGIN
+    IF p_payment.type = 'subscription_invoice' THEN
+        -- The invoice's subscription lines (old shape: line.price; new shape:
+        -- line.pricing.price_details.price), prorations excluded.
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'price', coalesce(
+                payments.stripe_id(l -> 'price'),
+                l -> 'pricing' -> 'price_details' ->> 'price',
+                payments.stripe_id(l -> 'plan')
+            ),
+            'quantity', coalesce((l ->> 'quantity')::bigint, 1)
+        )), '[]'::jsonb)
+        INTO v_lines
+        FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
+        WHERE NOT coalesce((l ->> 'proration')::boolean, FALSE)
+            AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE);
+        RETURN v_lines;
+    ELSIF p_payment.type = 'one_time_payment' AND p_payment.stripe_checkout_session_id IS NOT NULL THEN
+        -- The line items pgpay stored when it created the checkout session ...
+        SELECT cs.line_items INTO v_lines FROM payments.checkout_sessions AS cs
+        WHERE cs.environment = p_payment.environment
+            AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id;
+        IF jsonb_typeof(v_lines) = 'array' AND jsonb_array_length(v_lines) > 0 THEN
+            RETURN v_lines;
+        END IF;
+        -- ... or, for a session created elsewhere, its line items when the payload had them expanded.
+        SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'price', payments.stripe_id(li -> 'price'),
+            'quantity', coalesce((li ->> 'quantity')::bigint, 1)
+        )), '[]'::jsonb)
+        INTO v_lines
+        FROM jsonb_array_elements(
+            coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
+        ) AS li;
+        RETURN v_lines;
+    END IF;
+    RETURN '[]'::jsonb;
+END
 $$;
 
 
 --
--- Name: FUNCTION payment_line_items(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+-- Name: FUNCTION payment_lines(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) IS 'What a payment bought, as (price, quantity): invoice subscription lines, or the checkout line items.';
+COMMENT ON FUNCTION payments.payment_lines(p_payment payments.payment_history) IS 'What a payment bought, as [{"price", "quantity"}]: the invoice''s subscription lines, or the checkout
+line items pgpay stored (or that the payload carried).';
+
+
+--
+-- Name: payment_snapshot(text, text, jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    -- A row keeps its own object whole (the intent of a one-time payment, the invoice, the refund,
+    -- the dispute) and only the fields pgpay reads of the objects around it, so rewriting the row on
+    -- every event stays cheap.
+    SELECT CASE
+        WHEN (p_type, p_object_type) IN (
+            ('one_time_payment', 'payment_intent'), ('subscription_invoice', 'invoice'),
+            ('refund', 'refund'), ('dispute', 'dispute')
+        ) THEN p_object
+        WHEN p_object_type = 'charge' THEN jsonb_strip_nulls(jsonb_build_object(
+            'id', p_object -> 'id', 'object', p_object -> 'object', 'amount', p_object -> 'amount',
+            'amount_refunded', p_object -> 'amount_refunded', 'status', p_object -> 'status',
+            'created', p_object -> 'created', 'currency', p_object -> 'currency',
+            'payment_intent', p_object -> 'payment_intent', 'invoice', p_object -> 'invoice',
+            'refunded', p_object -> 'refunded', 'disputed', p_object -> 'disputed',
+            'failure_code', p_object -> 'failure_code', 'failure_message', p_object -> 'failure_message'
+        ))
+        WHEN p_object_type = 'checkout_session' THEN jsonb_strip_nulls(jsonb_build_object(
+            'id', p_object -> 'id', 'object', p_object -> 'object', 'mode', p_object -> 'mode',
+            'status', p_object -> 'status', 'payment_status', p_object -> 'payment_status',
+            'amount_total', p_object -> 'amount_total', 'currency', p_object -> 'currency',
+            'created', p_object -> 'created', 'customer', p_object -> 'customer',
+            'payment_intent', p_object -> 'payment_intent', 'metadata', p_object -> 'metadata',
+            'client_reference_id', p_object -> 'client_reference_id', 'line_items', p_object -> 'line_items'
+        ))
+        ELSE p_object
+    END
+$$;
+
+
+--
+-- Name: FUNCTION payment_snapshot(p_type text, p_object_type text, p_object jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) IS 'What payment_history.raw keeps of an object: the row''s own object whole, the fields pgpay reads of a
+related charge or checkout session (the full objects are in webhook_events.payload).';
 
 
 --
@@ -1626,9 +1850,9 @@ $_$;
 --
 
 CREATE FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text) RETURNS void
-    LANGUAGE sql
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     INSERT INTO public.credit_ledger (
         environment, subject_type, subject_id, amount, kind, source_key, reason, payment_history_id,
         metadata
@@ -1636,7 +1860,8 @@ CREATE FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p
     SELECT p_payment.environment, p_payment.subject_type, p_payment.subject_id, p_amount, p_kind,
         p_source_key, p_reason, p_payment.id, jsonb_build_object('cause', p_cause)
     WHERE p_amount <> 0
-    ON CONFLICT (environment, source_key) DO NOTHING
+    ON CONFLICT (environment, source_key) DO NOTHING;
+END
 $$;
 
 
@@ -1645,22 +1870,25 @@ $$;
 --
 
 CREATE FUNCTION payments.price_credits(p_environment text, p_price_id text) RETURNS bigint
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT coalesce(
-        (
-            SELECT coalesce(
-                payments.positive_bigint(p.metadata ->> 'credits'),
-                payments.positive_bigint(pr.metadata ->> 'credits')
-            )
-            FROM payments.prices AS p
-            LEFT JOIN payments.products AS pr
-                ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
-            WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
-        ),
-        0
-    )
+BEGIN
+    RETURN (
+        SELECT coalesce(
+            (
+                SELECT coalesce(
+                    payments.positive_bigint(p.metadata ->> 'credits'),
+                    payments.positive_bigint(pr.metadata ->> 'credits')
+                )
+                FROM payments.prices AS p
+                LEFT JOIN payments.products AS pr
+                    ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
+                WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+            ),
+            0
+        )
+    );
+END
 $$;
 
 
@@ -1676,11 +1904,14 @@ COMMENT ON FUNCTION payments.price_credits(p_environment text, p_price_id text) 
 --
 
 CREATE FUNCTION payments.price_product(p_environment text, p_price_id text) RETURNS text
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT p.stripe_product_id FROM payments.prices AS p
-    WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+BEGIN
+    RETURN (
+        SELECT p.stripe_product_id FROM payments.prices AS p
+        WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
+    );
+END
 $$;
 
 
@@ -1690,7 +1921,6 @@ $$;
 
 CREATE FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) RETURNS SETOF text
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
     AS $_$
     SELECT DISTINCT btrim(k)
     FROM payments.products AS p,
@@ -1713,7 +1943,6 @@ COMMENT ON FUNCTION payments.product_entitlement_keys(p_environment text, p_prod
 
 CREATE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_order_id uuid;
@@ -1758,7 +1987,6 @@ checkout session or payment intent stored on the order, or the pgpay checkout ro
 
 CREATE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_type text := p_event ->> 'type';
@@ -1782,6 +2010,8 @@ BEGIN
             PERFORM payments.apply_refund(p_environment, v_object, v_at);
         WHEN v_type LIKE 'charge.dispute.%' THEN
             PERFORM payments.apply_dispute(p_environment, v_object, v_at, v_type);
+        WHEN v_type = 'invoice_payment.paid' THEN
+            PERFORM payments.apply_invoice_payment(p_environment, v_object, v_at);
         WHEN v_type LIKE 'invoice.%' THEN
             PERFORM payments.apply_invoice(p_environment, v_object, v_at, v_type);
         WHEN v_type LIKE 'customer.subscription.%' THEN
@@ -1806,7 +2036,6 @@ COMMENT ON FUNCTION payments.project_stripe_event(p_environment text, p_event js
 
 CREATE FUNCTION payments.refresh_order(p_order_id uuid) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_order public.orders;
@@ -1849,7 +2078,6 @@ payment arrived catches up).';
 
 CREATE FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_grants jsonb;
@@ -1868,8 +2096,8 @@ BEGIN
     SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('key', k.key, 'product', li.product)), '[]')
     INTO v_grants
     FROM (
-        SELECT payments.price_product(p_payment.environment, l.price_id) AS product
-        FROM payments.payment_line_items(p_payment) AS l
+        SELECT payments.price_product(p_payment.environment, l ->> 'price') AS product
+        FROM jsonb_array_elements(payments.payment_lines(p_payment)) AS l
     ) AS li,
         LATERAL payments.product_entitlement_keys(p_payment.environment, li.product) AS k (key);
     PERFORM payments.set_entitlements(
@@ -1894,7 +2122,6 @@ was lost; no expiry.';
 
 CREATE FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_sub payments.subscriptions;
@@ -1921,8 +2148,16 @@ BEGIN
         LATERAL payments.product_entitlement_keys(p_environment, i.product) AS k (key);
     PERFORM payments.set_entitlements(
         p_environment, v_sub.subject_id, 'subscription', v_sub.stripe_subscription_id, v_grants, v_access,
-        coalesce(v_sub.trial_start, v_sub.current_period_start, v_sub.stripe_created),
+        coalesce(v_sub.stripe_created, v_sub.trial_start, v_sub.current_period_start),
         CASE
+            WHEN v_access AND v_sub.status = 'past_due' THEN
+                -- Unpaid: only the past-due grace is left, not the rest of the period.
+                least(
+                    coalesce(v_sub.current_period_start, v_sub.current_period_end)
+                    + payments.setting_interval('past_due_grace_period', INTERVAL '3 days'),
+                    v_sub.current_period_end
+                    + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
+                )
             WHEN v_access THEN
                 v_sub.current_period_end
                 + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
@@ -1938,7 +2173,8 @@ $$;
 --
 
 COMMENT ON FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) IS 'Sets the entitlements a user''s subscription grants from its current items: active while the access
-rule holds, valid until the period end plus entitlement_grace_period; swapped keys are revoked.';
+rule holds, valid until the period end plus entitlement_grace_period (past_due: until the past-due grace
+ends); swapped keys are revoked. Check valid_until > now() too: no event arrives when a grace ends.';
 
 
 --
@@ -1947,7 +2183,6 @@ rule holds, valid until the period end plus entitlement_grace_period; swapped ke
 
 CREATE FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_best record;
@@ -1981,13 +2216,20 @@ BEGIN
     INSERT INTO public.team_billing_status AS t (
         environment, subject_type, subject_id, stripe_customer_id, stripe_subscription_id,
         stripe_product_id, stripe_price_id, plan, status, seats, current_period_end,
-        cancel_at_period_end, trial_end, has_access
+        cancel_at_period_end, trial_end, has_access, access_until
     )
     SELECT p_environment, p_subject_type, p_subject_id, v_best.stripe_customer_id,
         v_best.stripe_subscription_id, v_best.stripe_product_id, v_best.stripe_price_id,
         coalesce(pr.lookup_key, prod.name, pr.nickname, v_best.stripe_price_id), v_best.status,
         v_best.quantity, v_best.current_period_end, v_best.cancel_at_period_end, v_best.trial_end,
-        v_best.grants_access
+        v_best.grants_access,
+        CASE
+            WHEN NOT v_best.grants_access THEN NULL
+            WHEN v_best.status = 'past_due' THEN
+                coalesce(v_best.current_period_start, v_best.current_period_end)
+                + payments.setting_interval('past_due_grace_period', INTERVAL '3 days')
+            WHEN v_best.cancel_at_period_end THEN v_best.current_period_end
+        END
     FROM (SELECT 1) AS one
     LEFT JOIN payments.prices AS pr
         ON pr.environment = p_environment AND pr.stripe_price_id = v_best.stripe_price_id
@@ -2004,7 +2246,8 @@ BEGIN
         current_period_end = excluded.current_period_end,
         cancel_at_period_end = excluded.cancel_at_period_end,
         trial_end = excluded.trial_end,
-        has_access = excluded.has_access;
+        has_access = excluded.has_access,
+        access_until = excluded.access_until;
 END
 $$;
 
@@ -2023,7 +2266,6 @@ first, then by status, latest period end, seats.';
 
 CREATE FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog'
     AS $$
 BEGIN
     SELECT s.subject_type, s.subject_id INTO subject_type, subject_id
@@ -2050,7 +2292,6 @@ COMMENT ON FUNCTION payments.resolve_subject(p_environment text, p_metadata json
 
 CREATE FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 BEGIN
     -- p_grants: [{"key": ..., "product": ...}], the complete set this source grants now.
@@ -2080,10 +2321,13 @@ $$;
 --
 
 CREATE FUNCTION payments.setting_interval(p_key text, p_default interval) RETURNS interval
-    LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT coalesce((SELECT (s.value #>> '{}')::interval FROM payments.settings AS s WHERE s.key = p_key), p_default)
+BEGIN
+    RETURN (
+        SELECT coalesce((SELECT (s.value #>> '{}')::interval FROM payments.settings AS s WHERE s.key = p_key), p_default)
+    );
+END
 $$;
 
 
@@ -2232,7 +2476,6 @@ COMMENT ON FUNCTION payments.stripe_id(p_value jsonb) IS 'The id of a Stripe exp
 
 CREATE FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog'
     AS $_$
 DECLARE
     v_type text := p_metadata ->> 'pgpay_subject_type';
@@ -2262,7 +2505,6 @@ COMMENT ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject
 
 CREATE FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone DEFAULT now()) RETURNS boolean
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog'
     AS $$
     SELECT CASE
         WHEN p_status IN ('active', 'trialing') THEN
@@ -2313,13 +2555,13 @@ $$;
 
 CREATE FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
-    AS $$
+    AS $_$
 DECLARE
     v_base text;
     v_credits bigint;
     v_due bigint;
     v_reversed bigint;
+    v_entries bigint;
     v_dispute payments.payment_history;
     v_hold bigint;
 BEGIN
@@ -2332,7 +2574,11 @@ BEGIN
         WHEN 'one_time_payment' THEN 'payment:' || p_payment.stripe_payment_intent_id
         ELSE 'invoice:' || p_payment.stripe_invoice_id
     END;
-    v_credits := payments.payment_credits(p_payment);
+    -- A $0 invoice (a trial period) grants nothing: credits follow money actually paid.
+    IF p_payment.type = 'subscription_invoice' AND p_payment.amount <= 0 THEN
+        RETURN;
+    END IF;
+    v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
     IF v_credits <= 0 THEN
         RETURN;
     END IF;
@@ -2340,17 +2586,19 @@ BEGIN
         p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
     );
 
-    -- Refunds reverse proportionally. The amount refunded only grows, so posting the difference
-    -- between what is due and what was reversed keeps the sum right in any delivery order.
+    -- Refunds reverse proportionally. Each sync posts the difference between what is due for the
+    -- refunded amount now and what refunds reversed so far (a failed refund gives credits back),
+    -- so the sum is right in any delivery order and a replay posts nothing.
     v_due := CASE
         WHEN p_payment.amount <= 0 THEN 0
         ELSE (v_credits * least(p_payment.amount_refunded, p_payment.amount)) / p_payment.amount
     END;
-    SELECT coalesce(-sum(l.amount), 0) INTO v_reversed FROM public.credit_ledger AS l
+    SELECT coalesce(-sum(l.amount), 0), count(*) INTO v_reversed, v_entries FROM public.credit_ledger AS l
     WHERE l.payment_history_id = p_payment.id AND l.metadata ->> 'cause' = 'refund';
-    IF v_due > v_reversed THEN
+    IF v_due <> v_reversed THEN
         PERFORM payments.post_credit_entry(
-            p_payment, v_reversed - v_due, 'reversal', v_base || ':refund:' || v_due,
+            p_payment, v_reversed - v_due, CASE WHEN v_due > v_reversed THEN 'reversal' ELSE 'restore' END,
+            v_base || ':refund:' || (v_entries + 1),
             'refunded ' || p_payment.amount_refunded || ' of ' || p_payment.amount, 'refund'
         );
     END IF;
@@ -2378,7 +2626,7 @@ BEGIN
         END IF;
     END LOOP;
 END
-$$;
+$_$;
 
 
 --
@@ -2416,12 +2664,48 @@ COMMENT ON FUNCTION payments.tg_any__set_updated_at() IS 'Trigger function: sets
 
 
 --
+-- Name: tg_checkout_sessions__reproject_payment(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_checkout_sessions__reproject_payment() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$
+DECLARE
+    v_payment payments.payment_history;
+BEGIN
+    IF NEW.stripe_checkout_session_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- The payment may have been recorded before pgpay stored what the session bought or which
+    -- order it pays: project it again now that it is known.
+    FOR v_payment IN
+        SELECT h.* FROM payments.payment_history AS h
+        WHERE h.environment = NEW.environment AND h.type = 'one_time_payment'
+            AND h.stripe_checkout_session_id = NEW.stripe_checkout_session_id
+    LOOP
+        PERFORM payments.project_payment_to_orders(v_payment);
+        PERFORM payments.sync_payment_credits(v_payment);
+        PERFORM payments.refresh_payment_entitlements(v_payment);
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION tg_checkout_sessions__reproject_payment(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.tg_checkout_sessions__reproject_payment() IS 'Re-projects a checkout session''s payment when pgpay stores its line items, order or Stripe id late.';
+
+
+--
 -- Name: tg_credit_ledger__append_only(); Type: FUNCTION; Schema: payments; Owner: -
 --
 
 CREATE FUNCTION payments.tg_credit_ledger__append_only() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 BEGIN
     RAISE EXCEPTION 'public.credit_ledger is append-only: post a reversal or adjustment instead'
@@ -2451,7 +2735,6 @@ $$;
 
 CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_parent payments.payment_history;
@@ -2487,7 +2770,6 @@ COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS 'Projec
 
 CREATE FUNCTION payments.tg_subscriptions__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 BEGIN
     IF NEW.subject_type IS NULL THEN
@@ -2556,13 +2838,15 @@ COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or N
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$
 DECLARE
     v_row payments.payment_history;
-    v_id bigint;
-    v_amount bigint;
-    v_refunded bigint;
+    v_found boolean;
+    v_raw jsonb;
+    v_seen timestamptz;
+    v_failure_at timestamptz;
+    v_snapshot jsonb;
+    v_new payments.payment_history;
 BEGIN
     IF p_key IS NULL THEN
         RETURN NULL;
@@ -2587,79 +2871,176 @@ BEGIN
             WHERE h.environment = p_environment AND h.type = 'dispute' AND h.stripe_dispute_id = p_key
             FOR UPDATE;
         END IF;
-        EXIT WHEN FOUND;
+        v_found := FOUND;
 
-        v_amount := coalesce(p_amount, 0);
-        v_refunded := coalesce(p_amount_refunded, 0);
+        -- raw keeps the newest snapshot of each object type that spoke about this payment, with
+        -- the event time it came from in raw._seen, and the newest failure in raw._failure.
+        v_raw := coalesce(v_row.raw, '{}'::jsonb);
+        IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
+            v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
+            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
+            IF v_seen IS NULL OR p_event_at > v_seen
+                OR (p_event_at = v_seen AND md5(v_snapshot::text) > md5((v_raw -> p_object_type)::text)) THEN
+                v_raw := v_raw || jsonb_build_object(p_object_type, v_snapshot);
+                v_raw := jsonb_set(
+                    v_raw, ARRAY['_seen'],
+                    coalesce(v_raw -> '_seen', '{}'::jsonb)
+                    || jsonb_build_object(p_object_type, extract(EPOCH FROM p_event_at))
+                );
+            END IF;
+        END IF;
+        IF p_status = 'failed' AND p_failure_message IS NOT NULL THEN
+            v_failure_at := pg_catalog.to_timestamp((v_raw -> '_failure' ->> 'at')::double precision);
+            IF v_failure_at IS NULL OR p_event_at > v_failure_at
+                OR (p_event_at = v_failure_at AND p_failure_message < v_raw -> '_failure' ->> 'message') THEN
+                v_raw := v_raw || jsonb_build_object(
+                    '_failure',
+                    jsonb_build_object('at', extract(EPOCH FROM p_event_at), 'message', p_failure_message)
+                );
+            END IF;
+        END IF;
+
+        v_new := v_row;
+        v_new.environment := p_environment;
+        v_new.type := p_type;
+        v_new.raw := v_raw;
+        v_new.stripe_payment_intent_id := CASE
+            WHEN p_type = 'one_time_payment' THEN p_key
+            ELSE coalesce(v_row.stripe_payment_intent_id, p_payment_intent)
+        END;
+        v_new.stripe_invoice_id := CASE
+            WHEN p_type = 'subscription_invoice' THEN p_key ELSE coalesce(v_row.stripe_invoice_id, p_invoice)
+        END;
+        v_new.stripe_refund_id := CASE WHEN p_type = 'refund' THEN p_key END;
+        v_new.stripe_dispute_id := CASE WHEN p_type = 'dispute' THEN p_key END;
+        -- The charge: the one the newest invoice / payment intent names, else the newest charge seen.
+        v_new.stripe_charge_id := coalesce(
+            CASE p_type
+                WHEN 'subscription_invoice' THEN coalesce(
+                    payments.stripe_id(v_raw -> 'invoice' -> 'charge'),
+                    (
+                        SELECT payments.stripe_id(pay -> 'payment' -> 'charge')
+                        FROM jsonb_array_elements(coalesce(v_raw -> 'invoice' -> 'payments' -> 'data', '[]')) AS pay
+                        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+                        LIMIT 1
+                    )
+                )
+                WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
+            END,
+            v_raw -> 'charge' ->> 'id',
+            v_row.stripe_charge_id,
+            p_charge
+        );
+        v_new.amount := greatest(v_row.amount, coalesce(p_amount, 0));
+        v_new.amount_refunded := 0;
+        IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+            -- Refunded: the live refunds known, or what the newest charge snapshot reports less
+            -- the refunds that failed after it.
+            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> 'charge')::double precision);
+            SELECT greatest(
+                coalesce(sum(r.amount) FILTER (WHERE r.status IN ('pending', 'requires_action', 'succeeded')), 0),
+                coalesce((v_raw -> 'charge' ->> 'amount_refunded')::bigint, 0)
+                - coalesce(sum(r.amount) FILTER (
+                    WHERE r.status IN ('failed', 'canceled') AND r.last_event_at >= v_seen
+                ), 0)
+            ) INTO v_new.amount_refunded
+            FROM payments.payment_history AS r
+            WHERE r.environment = p_environment AND r.type = 'refund'
+                AND (
+                    r.stripe_payment_intent_id = v_new.stripe_payment_intent_id
+                    OR r.stripe_charge_id = v_new.stripe_charge_id
+                );
+        END IF;
+        v_new.status := payments.merge_payment_status(
+            p_type, v_row.status, coalesce(p_status, v_row.status, 'pending'), v_new.amount,
+            v_new.amount_refunded
+        );
+        IF v_row.subject_type IS NULL AND p_subject_type IS NOT NULL AND p_subject_id IS NOT NULL THEN
+            v_new.subject_type := p_subject_type;
+            v_new.subject_id := p_subject_id;
+        END IF;
+        v_new.stripe_customer_id := coalesce(v_row.stripe_customer_id, p_customer);
+        v_new.stripe_checkout_session_id := coalesce(v_row.stripe_checkout_session_id, p_checkout_session);
+        v_new.stripe_subscription_id := coalesce(v_row.stripe_subscription_id, p_subscription);
+        v_new.currency := coalesce(v_row.currency, lower(p_currency));
+        v_new.description := coalesce(v_row.description, p_description);
+        v_new.failure_message := v_raw -> '_failure' ->> 'message';
+        v_new.metadata := coalesce(v_row.metadata, '{}'::jsonb) || coalesce(p_metadata, '{}'::jsonb);
+        v_new.stripe_created := least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created'));
+        -- Only events that bring a snapshot date the row (a refund re-deriving its payment's
+        -- refunded amount does not: it may come before or after the payment).
+        v_new.last_event_at := CASE
+            WHEN p_object_type IS NULL THEN coalesce(v_row.last_event_at, p_event_at)
+            ELSE greatest(v_row.last_event_at, p_event_at)
+        END;
+
+        IF v_found THEN
+            UPDATE payments.payment_history AS h SET
+                status = v_new.status, subject_type = v_new.subject_type, subject_id = v_new.subject_id,
+                stripe_customer_id = v_new.stripe_customer_id,
+                stripe_checkout_session_id = v_new.stripe_checkout_session_id,
+                stripe_payment_intent_id = v_new.stripe_payment_intent_id,
+                stripe_charge_id = v_new.stripe_charge_id, stripe_invoice_id = v_new.stripe_invoice_id,
+                stripe_subscription_id = v_new.stripe_subscription_id, amount = v_new.amount,
+                amount_refunded = v_new.amount_refunded, currency = v_new.currency,
+                description = v_new.description, failure_message = v_new.failure_message,
+                metadata = v_new.metadata, stripe_created = v_new.stripe_created,
+                last_event_at = v_new.last_event_at, raw = v_new.raw
+            WHERE h.id = v_row.id
+                AND (h.status, h.subject_type, h.subject_id, h.stripe_customer_id,
+                    h.stripe_checkout_session_id, h.stripe_payment_intent_id, h.stripe_charge_id,
+                    h.stripe_invoice_id, h.stripe_subscription_id, h.amount, h.amount_refunded,
+                    h.currency, h.description, h.failure_message, h.metadata, h.stripe_created,
+                    h.last_event_at, h.raw)
+                IS DISTINCT FROM
+                    (v_new.status, v_new.subject_type, v_new.subject_id, v_new.stripe_customer_id,
+                    v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
+                    v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
+                    v_new.amount, v_new.amount_refunded, v_new.currency, v_new.description,
+                    v_new.failure_message, v_new.metadata, v_new.stripe_created, v_new.last_event_at,
+                    v_new.raw);
+            v_new.id := v_row.id;
+            EXIT;
+        END IF;
         INSERT INTO payments.payment_history (
             environment, type, status, subject_type, subject_id, stripe_customer_id,
             stripe_checkout_session_id, stripe_payment_intent_id, stripe_charge_id, stripe_invoice_id,
             stripe_subscription_id, stripe_refund_id, stripe_dispute_id, amount, amount_refunded,
             currency, description, failure_message, metadata, stripe_created, last_event_at, raw
         ) VALUES (
-            p_environment, p_type,
-            payments.merge_payment_status(p_type, NULL, coalesce(p_status, 'pending'), v_amount, v_refunded),
-            CASE WHEN p_subject_id IS NOT NULL THEN p_subject_type END,
-            CASE WHEN p_subject_type IS NOT NULL THEN p_subject_id END,
-            p_customer, p_checkout_session,
-            CASE WHEN p_type = 'one_time_payment' THEN p_key ELSE p_payment_intent END,
-            p_charge,
-            CASE WHEN p_type = 'subscription_invoice' THEN p_key ELSE p_invoice END,
-            p_subscription,
-            CASE WHEN p_type = 'refund' THEN p_key END,
-            CASE WHEN p_type = 'dispute' THEN p_key END,
-            v_amount, v_refunded, lower(p_currency), p_description,
-            CASE WHEN p_status = 'failed' THEN p_failure_message END,
-            coalesce(p_metadata, '{}'::jsonb),
-            payments.to_timestamptz(p_object -> 'created'), p_event_at,
-            jsonb_build_object(p_object_type, p_object)
+            p_environment, p_type, v_new.status, v_new.subject_type, v_new.subject_id,
+            v_new.stripe_customer_id, v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
+            v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
+            v_new.stripe_refund_id, v_new.stripe_dispute_id, v_new.amount, v_new.amount_refunded,
+            v_new.currency, v_new.description, v_new.failure_message, v_new.metadata,
+            v_new.stripe_created, v_new.last_event_at, v_new.raw
         )
         ON CONFLICT DO NOTHING
-        RETURNING id INTO v_id;
-        IF v_id IS NOT NULL THEN
-            RETURN v_id;
-        END IF;
-        -- Lost a race with a concurrent insert of the same object: lock its row and merge.
+        RETURNING id INTO v_new.id;
+        EXIT WHEN v_new.id IS NOT NULL;
+        -- Lost a race with a concurrent insert of the same object: lock its row and merge again.
     END LOOP;
 
-    v_amount := greatest(v_row.amount, coalesce(p_amount, 0));
-    v_refunded := greatest(v_row.amount_refunded, coalesce(p_amount_refunded, 0));
-    UPDATE payments.payment_history AS h SET
-        status = payments.merge_payment_status(
-            p_type, v_row.status, coalesce(p_status, v_row.status), v_amount, v_refunded
-        ),
-        subject_type = CASE
-            WHEN v_row.subject_type IS NULL AND p_subject_id IS NOT NULL THEN p_subject_type
-            ELSE v_row.subject_type
-        END,
-        subject_id = CASE
-            WHEN v_row.subject_type IS NULL AND p_subject_type IS NOT NULL THEN p_subject_id
-            ELSE v_row.subject_id
-        END,
-        stripe_customer_id = coalesce(v_row.stripe_customer_id, p_customer),
-        stripe_checkout_session_id = coalesce(v_row.stripe_checkout_session_id, p_checkout_session),
-        stripe_payment_intent_id = coalesce(v_row.stripe_payment_intent_id, p_payment_intent),
-        stripe_charge_id = coalesce(v_row.stripe_charge_id, p_charge),
-        stripe_invoice_id = coalesce(v_row.stripe_invoice_id, p_invoice),
-        stripe_subscription_id = coalesce(v_row.stripe_subscription_id, p_subscription),
-        amount = v_amount,
-        amount_refunded = v_refunded,
-        currency = coalesce(v_row.currency, lower(p_currency)),
-        description = coalesce(v_row.description, p_description),
-        failure_message = CASE
-            WHEN p_status = 'failed' THEN coalesce(p_failure_message, v_row.failure_message)
-            ELSE v_row.failure_message
-        END,
-        metadata = v_row.metadata || coalesce(p_metadata, '{}'::jsonb),
-        stripe_created = least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created')),
-        last_event_at = greatest(v_row.last_event_at, p_event_at),
-        raw = CASE
-            WHEN NOT v_row.raw ? p_object_type OR p_event_at >= v_row.last_event_at
-                THEN v_row.raw || jsonb_build_object(p_object_type, p_object)
-            ELSE v_row.raw
-        END
-    WHERE h.id = v_row.id;
-    RETURN v_row.id;
+    -- Refunds and disputes that arrived before their payment learn its subject and links.
+    IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+        UPDATE payments.payment_history AS c SET
+            subject_type = coalesce(c.subject_type, v_new.subject_type),
+            subject_id = CASE WHEN c.subject_type IS NULL THEN v_new.subject_id ELSE c.subject_id END,
+            stripe_customer_id = coalesce(c.stripe_customer_id, v_new.stripe_customer_id),
+            stripe_checkout_session_id = coalesce(c.stripe_checkout_session_id, v_new.stripe_checkout_session_id),
+            stripe_invoice_id = coalesce(c.stripe_invoice_id, v_new.stripe_invoice_id),
+            stripe_subscription_id = coalesce(c.stripe_subscription_id, v_new.stripe_subscription_id)
+        WHERE c.environment = p_environment AND c.type IN ('refund', 'dispute')
+            AND (c.stripe_payment_intent_id = v_new.stripe_payment_intent_id OR c.stripe_charge_id = v_new.stripe_charge_id)
+            AND (
+                (c.subject_type IS NULL AND v_new.subject_type IS NOT NULL)
+                OR (c.stripe_customer_id IS NULL AND v_new.stripe_customer_id IS NOT NULL)
+                OR (c.stripe_checkout_session_id IS NULL AND v_new.stripe_checkout_session_id IS NOT NULL)
+                OR (c.stripe_invoice_id IS NULL AND v_new.stripe_invoice_id IS NOT NULL)
+                OR (c.stripe_subscription_id IS NULL AND v_new.stripe_subscription_id IS NOT NULL)
+            );
+    END IF;
+    RETURN v_new.id;
 END
 $$;
 
@@ -2669,7 +3050,9 @@ $$;
 --
 
 COMMENT ON FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text) IS 'Creates or merges the payment_history row of one payment object. Commutative: whatever order the
-events come in, the row ends the same (status by forward rank, amounts by maximum, ids filled once).';
+events come in, the row ends the same. Status by forward rank; the charge and the failure message from
+the newest snapshot that names them; the refunded amount from the live refund rows or the newest charge
+snapshot (p_amount_refunded is not used: it is derived); ids and the subject are filled once.';
 
 
 --
@@ -2715,6 +3098,7 @@ CREATE TABLE payments.checkout_sessions (
     CONSTRAINT checkout_sessions_stripe_checkout_session_id_check CHECK ((stripe_checkout_session_id ~ '^cs_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT checkout_sessions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
 );
+ALTER TABLE ONLY payments.checkout_sessions ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.checkout_sessions FORCE ROW LEVEL SECURITY;
 
@@ -2821,6 +3205,7 @@ CREATE TABLE payments.customers (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT customers_stripe_customer_id_check CHECK ((stripe_customer_id ~ '^cus_[A-Za-z0-9_]+$'::text))
 );
+ALTER TABLE ONLY payments.customers ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.customers FORCE ROW LEVEL SECURITY;
 
@@ -2929,6 +3314,7 @@ CREATE TABLE payments.prices (
     CONSTRAINT prices_recurring_interval_check CHECK ((recurring_interval = ANY (ARRAY['day'::text, 'week'::text, 'month'::text, 'year'::text]))),
     CONSTRAINT prices_type_check CHECK ((type = ANY (ARRAY['one_time'::text, 'recurring'::text])))
 );
+ALTER TABLE ONLY payments.prices ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.prices FORCE ROW LEVEL SECURITY;
 
@@ -2959,6 +3345,7 @@ CREATE TABLE payments.products (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
+ALTER TABLE ONLY payments.products ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.products FORCE ROW LEVEL SECURITY;
 
@@ -3067,6 +3454,7 @@ CREATE TABLE payments.subscription_items (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
+ALTER TABLE ONLY payments.subscription_items ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.subscription_items FORCE ROW LEVEL SECURITY;
 
@@ -3110,6 +3498,7 @@ CREATE TABLE payments.subscriptions (
     CONSTRAINT subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT subscriptions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
 );
+ALTER TABLE ONLY payments.subscriptions ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.subscriptions FORCE ROW LEVEL SECURITY;
 
@@ -3148,6 +3537,7 @@ CREATE TABLE payments.webhook_events (
     CONSTRAINT webhook_events_status_check CHECK ((status = ANY (ARRAY['received'::text, 'processed'::text, 'ignored'::text, 'failed'::text]))),
     CONSTRAINT webhook_events_stripe_event_id_check CHECK ((stripe_event_id ~ '^evt_[A-Za-z0-9_]+$'::text))
 );
+ALTER TABLE ONLY payments.webhook_events ALTER COLUMN payload SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.webhook_events FORCE ROW LEVEL SECURITY;
 
@@ -3336,6 +3726,7 @@ CREATE TABLE public.team_billing_status (
     has_access boolean DEFAULT false NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    access_until timestamp with time zone,
     CONSTRAINT team_billing_status_seats_check CHECK ((seats >= 0)),
     CONSTRAINT team_billing_status_subject_is_group CHECK ((subject_type <> 'user'::text))
 );
@@ -3348,6 +3739,22 @@ ALTER TABLE ONLY public.team_billing_status FORCE ROW LEVEL SECURITY;
 --
 
 COMMENT ON TABLE public.team_billing_status IS 'One row per group subject (team, organization, ...): plan, status, seats, period end and has_access.';
+
+
+--
+-- Name: COLUMN team_billing_status.has_access; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.team_billing_status.has_access IS 'The access rule as of the last event about the group. Grant access when has_access and access_until is
+NULL or still ahead: no event arrives when a past-due grace or a canceled period runs out.';
+
+
+--
+-- Name: COLUMN team_billing_status.access_until; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.team_billing_status.access_until IS 'When access ends unless another event arrives (end of the past-due grace, or the period end of a
+subscription set to cancel); NULL while access is open-ended or already over.';
 
 
 --
@@ -3706,6 +4113,13 @@ CREATE UNIQUE INDEX payment_history_one_time_payment_key ON payments.payment_his
 
 
 --
+-- Name: payment_history_payment_intent_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_payment_intent_idx ON payments.payment_history USING btree (environment, stripe_payment_intent_id) WHERE (stripe_payment_intent_id IS NOT NULL);
+
+
+--
 -- Name: payment_history_refund_key; Type: INDEX; Schema: payments; Owner: -
 --
 
@@ -3724,6 +4138,20 @@ CREATE INDEX payment_history_subject_idx ON payments.payment_history USING btree
 --
 
 CREATE UNIQUE INDEX payment_history_subscription_invoice_key ON payments.payment_history USING btree (environment, stripe_invoice_id) WHERE (type = 'subscription_invoice'::text);
+
+
+--
+-- Name: payment_history_unassigned_customer_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_unassigned_customer_idx ON payments.payment_history USING btree (environment, stripe_customer_id) WHERE ((subject_type IS NULL) AND (stripe_customer_id IS NOT NULL));
+
+
+--
+-- Name: payment_history_unassigned_subscription_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_unassigned_subscription_idx ON payments.payment_history USING btree (environment, stripe_subscription_id) WHERE ((subject_type IS NULL) AND (stripe_subscription_id IS NOT NULL));
 
 
 --
@@ -3762,10 +4190,10 @@ CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (e
 
 
 --
--- Name: webhook_events_object_idx; Type: INDEX; Schema: payments; Owner: -
+-- Name: webhook_events_invoice_payment_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_object_idx ON payments.webhook_events USING btree (environment, object_id);
+CREATE INDEX webhook_events_invoice_payment_idx ON payments.webhook_events USING btree (environment, ((((payload -> 'data'::text) -> 'object'::text) ->> 'invoice'::text))) WHERE (type ~~ 'invoice_payment.%'::text);
 
 
 --
@@ -3905,14 +4333,35 @@ CREATE TRIGGER _100_set_updated_at BEFORE UPDATE ON payments.webhook_events FOR 
 -- Name: payment_history _200_project_fulfilment; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _200_project_fulfilment AFTER INSERT OR UPDATE ON payments.payment_history FOR EACH ROW EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
+CREATE TRIGGER _200_project_fulfilment AFTER INSERT ON payments.payment_history FOR EACH ROW EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
 
 
 --
 -- Name: subscriptions _200_project_fulfilment; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _200_project_fulfilment AFTER INSERT OR UPDATE ON payments.subscriptions FOR EACH ROW EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+CREATE TRIGGER _200_project_fulfilment AFTER INSERT ON payments.subscriptions FOR EACH ROW EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+
+
+--
+-- Name: checkout_sessions _200_reproject_payment; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _200_reproject_payment AFTER INSERT OR UPDATE OF line_items, order_id, stripe_checkout_session_id ON payments.checkout_sessions FOR EACH ROW WHEN (((new.order_id IS NOT NULL) OR (new.line_items <> '[]'::jsonb))) EXECUTE FUNCTION payments.tg_checkout_sessions__reproject_payment();
+
+
+--
+-- Name: payment_history _201_project_fulfilment_on_change; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.payment_history FOR EACH ROW WHEN (((((((((old.status IS DISTINCT FROM new.status) OR (old.amount IS DISTINCT FROM new.amount)) OR (old.amount_refunded IS DISTINCT FROM new.amount_refunded)) OR (old.subject_type IS DISTINCT FROM new.subject_type)) OR ((old.subject_id)::text IS DISTINCT FROM (new.subject_id)::text)) OR (old.stripe_checkout_session_id IS DISTINCT FROM new.stripe_checkout_session_id)) OR (old.stripe_payment_intent_id IS DISTINCT FROM new.stripe_payment_intent_id)) OR (old.metadata IS DISTINCT FROM new.metadata))) EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
+
+
+--
+-- Name: subscriptions _201_project_fulfilment_on_change; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.subscriptions FOR EACH ROW WHEN (((((((((((((((old.status IS DISTINCT FROM new.status) OR (old.subject_type IS DISTINCT FROM new.subject_type)) OR ((old.subject_id)::text IS DISTINCT FROM (new.subject_id)::text)) OR (old.stripe_price_id IS DISTINCT FROM new.stripe_price_id)) OR (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)) OR (old.quantity IS DISTINCT FROM new.quantity)) OR (old.cancel_at_period_end IS DISTINCT FROM new.cancel_at_period_end)) OR (old.current_period_start IS DISTINCT FROM new.current_period_start)) OR (old.current_period_end IS DISTINCT FROM new.current_period_end)) OR (old.trial_start IS DISTINCT FROM new.trial_start)) OR (old.trial_end IS DISTINCT FROM new.trial_end)) OR (old.ended_at IS DISTINCT FROM new.ended_at)) OR (old.canceled_at IS DISTINCT FROM new.canceled_at)) OR ((old.raw -> 'items'::text) IS DISTINCT FROM (new.raw -> 'items'::text)))) EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
 
 
 --
@@ -4583,6 +5032,14 @@ GRANT USAGE ON SCHEMA payments TO pgpay_writer;
 
 
 --
+-- Name: FUNCTION absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) TO pgpay_writer;
+
+
+--
 -- Name: FUNCTION apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text); Type: ACL; Schema: payments; Owner: -
 --
 
@@ -4620,6 +5077,14 @@ GRANT ALL ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb
 
 REVOKE ALL ON FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) TO pgpay_writer;
 
 
 --
@@ -4765,11 +5230,11 @@ GRANT ALL ON FUNCTION payments.ensure_customer_mapping(p_environment text, p_sub
 
 
 --
--- Name: FUNCTION event_lock_key(p_event jsonb); Type: ACL; Schema: payments; Owner: -
+-- Name: FUNCTION event_lock_keys(p_event jsonb); Type: ACL; Schema: payments; Owner: -
 --
 
-REVOKE ALL ON FUNCTION payments.event_lock_key(p_event jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION payments.event_lock_key(p_event jsonb) TO pgpay_writer;
+REVOKE ALL ON FUNCTION payments.event_lock_keys(p_event jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.event_lock_keys(p_event jsonb) TO pgpay_writer;
 
 
 --
@@ -4842,6 +5307,14 @@ GRANT ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) TO
 
 
 --
+-- Name: FUNCTION mapping_source_rank(p_source text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.mapping_source_rank(p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.mapping_source_rank(p_source text) TO pgpay_writer;
+
+
+--
 -- Name: FUNCTION merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint); Type: ACL; Schema: payments; Owner: -
 --
 
@@ -4866,19 +5339,27 @@ GRANT ALL ON FUNCTION payments.parent_payment(p_environment text, p_payment_inte
 
 
 --
--- Name: FUNCTION payment_credits(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+-- Name: FUNCTION payment_credits(p_environment text, p_lines jsonb); Type: ACL; Schema: payments; Owner: -
 --
 
-REVOKE ALL ON FUNCTION payments.payment_credits(p_payment payments.payment_history) FROM PUBLIC;
-GRANT ALL ON FUNCTION payments.payment_credits(p_payment payments.payment_history) TO pgpay_writer;
+REVOKE ALL ON FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) TO pgpay_writer;
 
 
 --
--- Name: FUNCTION payment_line_items(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+-- Name: FUNCTION payment_lines(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
 --
 
-REVOKE ALL ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) FROM PUBLIC;
-GRANT ALL ON FUNCTION payments.payment_line_items(p_payment payments.payment_history) TO pgpay_writer;
+REVOKE ALL ON FUNCTION payments.payment_lines(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.payment_lines(p_payment payments.payment_history) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION payment_snapshot(p_type text, p_object_type text, p_object jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) TO pgpay_writer;
 
 
 --
@@ -5064,6 +5545,14 @@ GRANT ALL ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_h
 
 REVOKE ALL ON FUNCTION payments.tg_any__set_updated_at() FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.tg_any__set_updated_at() TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION tg_checkout_sessions__reproject_payment(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_checkout_sessions__reproject_payment() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_checkout_sessions__reproject_payment() TO pgpay_writer;
 
 
 --

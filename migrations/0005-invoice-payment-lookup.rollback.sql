@@ -1,0 +1,8 @@
+-- Drops the lookup indexes of 0005 and restores the object-id index (event_lock_key is not restored:
+-- sql/ defines what it needs).
+DROP INDEX IF EXISTS payments.webhook_events_invoice_payment_idx;
+CREATE INDEX IF NOT EXISTS webhook_events_object_idx ON payments.webhook_events (environment, object_id);
+DROP INDEX IF EXISTS payments.payment_history_payment_intent_idx;
+DROP INDEX IF EXISTS payments.payment_history_unassigned_subscription_idx;
+DROP INDEX IF EXISTS payments.payment_history_unassigned_customer_idx;
+ALTER TABLE public.team_billing_status DROP COLUMN IF EXISTS access_until;
