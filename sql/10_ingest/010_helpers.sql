@@ -41,13 +41,13 @@ AS $$
         OR (p_new_at = p_old_at AND p_new_rank > p_old_rank)
         OR (
             p_new_at = p_old_at AND p_new_rank = p_old_rank
-            AND pg_catalog.md5(p_new_raw::text) > pg_catalog.md5(p_old_raw::text)
+            AND p_new_raw > p_old_raw
         )
 $$;
 
 COMMENT ON FUNCTION payments.is_newer(timestamptz, integer, jsonb, timestamptz, integer, jsonb) IS
-'Total order on object snapshots: event time, then state rank, then content digest. Keeping the
-maximum makes the final state independent of delivery order and duplicates.';
+'Total order on object snapshots: event time, then state rank, then jsonb ordering of the content.
+Keeping the maximum makes the final state independent of delivery order and duplicates.';
 
 CREATE OR REPLACE FUNCTION payments.subscription_status_rank(p_status text)
 RETURNS integer

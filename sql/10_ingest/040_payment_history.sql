@@ -3,13 +3,14 @@
 
 CREATE OR REPLACE FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb)
 RETURNS jsonb
-LANGUAGE sql
+LANGUAGE plpgsql
 IMMUTABLE PARALLEL SAFE
 AS $$
+BEGIN
     -- A row keeps its own object whole (the intent of a one-time payment, the invoice, the refund,
     -- the dispute) and only the fields pgpay reads of the objects around it, so rewriting the row on
     -- every event stays cheap.
-    SELECT CASE
+    RETURN CASE
         WHEN (p_type, p_object_type) IN (
             ('one_time_payment', 'payment_intent'), ('subscription_invoice', 'invoice'),
             ('refund', 'refund'), ('dispute', 'dispute')
@@ -31,7 +32,8 @@ AS $$
             'client_reference_id', p_object -> 'client_reference_id', 'line_items', p_object -> 'line_items'
         ))
         ELSE p_object
-    END
+    END;
+END
 $$;
 
 COMMENT ON FUNCTION payments.payment_snapshot(text, text, jsonb) IS
@@ -105,7 +107,7 @@ BEGIN
             v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
             v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
             IF v_seen IS NULL OR p_event_at > v_seen
-                OR (p_event_at = v_seen AND md5(v_snapshot::text) > md5((v_raw -> p_object_type)::text)) THEN
+                OR (p_event_at = v_seen AND v_snapshot > v_raw -> p_object_type) THEN
                 v_raw := v_raw || jsonb_build_object(p_object_type, v_snapshot);
                 v_raw := jsonb_set(
                     v_raw, ARRAY['_seen'],
@@ -246,8 +248,19 @@ BEGIN
         -- Lost a race with a concurrent insert of the same object: lock its row and merge again.
     END LOOP;
 
-    -- Refunds and disputes that arrived before their payment learn its subject and links.
-    IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+    -- Refunds and disputes that arrived before their payment learn its subject and links (only
+    -- needed when this payment just appeared or just learnt one of them).
+    IF p_type IN ('one_time_payment', 'subscription_invoice')
+        AND (
+            NOT v_found
+            OR (v_row.subject_type, v_row.subject_id, v_row.stripe_customer_id,
+                v_row.stripe_checkout_session_id, v_row.stripe_invoice_id, v_row.stripe_subscription_id,
+                v_row.stripe_payment_intent_id, v_row.stripe_charge_id)
+            IS DISTINCT FROM
+                (v_new.subject_type, v_new.subject_id, v_new.stripe_customer_id,
+                v_new.stripe_checkout_session_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
+                v_new.stripe_payment_intent_id, v_new.stripe_charge_id)
+        ) THEN
         UPDATE payments.payment_history AS c SET
             subject_type = coalesce(c.subject_type, v_new.subject_type),
             subject_id = CASE WHEN c.subject_type IS NULL THEN v_new.subject_id ELSE c.subject_id END,
