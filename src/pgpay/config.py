@@ -6,6 +6,7 @@ everything printable goes through `fingerprint`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -45,6 +46,9 @@ def check_key_prefix(environment: Environment, key: str) -> None:
         )
 
 
+_SECRET_CACHE: dict[Path, tuple[tuple[int, int, int, int], dict[str, dict[str, object]]]] = {}
+
+
 @dataclass
 class SecretStore:
     """Secrets kept on the server in `.pgpay/secrets.json`, readable only by its owner."""
@@ -52,9 +56,21 @@ class SecretStore:
     path: Path
 
     def _read(self) -> dict[str, dict[str, object]]:
-        if not self.path.exists():
+        try:
+            info = self.path.stat()
+        except FileNotFoundError:
             return {}
-        mode = stat.S_IMODE(self.path.stat().st_mode)
+        # The server asks on every webhook: re-read only when the file changed.
+        signature = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_mode)
+        cached = _SECRET_CACHE.get(self.path)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        data = self._load(info)
+        _SECRET_CACHE[self.path] = (signature, data)
+        return data
+
+    def _load(self, info: os.stat_result) -> dict[str, dict[str, object]]:
+        mode = stat.S_IMODE(info.st_mode)
         if mode & 0o077:
             raise ConfigError(
                 f"{self.path} is readable by other users (mode {mode:o}); "
@@ -72,7 +88,7 @@ class SecretStore:
         return self._read().get(environment, {}).get(name)
 
     def set(self, environment: Environment, name: str, value: object) -> None:
-        data = self._read()
+        data = copy.deepcopy(self._read())
         data.setdefault(environment, {})[name] = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from pgpay.config import ENVIRONMENTS, Settings
 from pgpay.ingest import INGEST_SQL, MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
@@ -23,6 +25,8 @@ from pgpay.metrics import Metrics
 
 log = logging.getLogger("pgpay.server")
 POOL_TIMEOUT_SECONDS = 5.0
+DEADLOCK_RETRIES = 3
+WEBHOOK_PREFIX = "/webhooks/stripe/"
 
 
 class BodyTooLarge(Exception):
@@ -37,6 +41,7 @@ def error(status: int, code: str, message: str) -> JSONResponse:
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """A Starlette request's body, refusing more than `limit` bytes (BodyTooLarge)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
@@ -48,6 +53,28 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_asgi_body(
+    headers: dict[bytes, bytes], receive: Receive, limit: int = MAX_BODY_BYTES
+) -> bytes:
+    """The body of a raw ASGI request, refusing more than `limit` bytes (BodyTooLarge)."""
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise BodyTooLarge if size > limit else ConnectionError("client went away")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 class App:
@@ -64,7 +91,8 @@ class App:
             open=False,
             timeout=POOL_TIMEOUT_SECONDS,
             kwargs={"autocommit": True, "connect_timeout": 5},
-            reconnect_timeout=0,
+            # Keep trying to reconnect in the background while the database is away.
+            reconnect_timeout=3600,
         )
 
     @contextlib.asynccontextmanager
@@ -87,81 +115,130 @@ class App:
     async def metrics_endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    async def webhook(self, request: Request) -> Response:
-        environment = request.path_params["environment"]
-        started = time.perf_counter()
-        response = await self._webhook(request, environment)
-        if environment in ENVIRONMENTS:
-            outcome = getattr(response, "outcome", None) or f"http_{response.status_code}"
-            self.metrics.webhook_events.labels(environment, outcome).inc()
-            self.metrics.webhook_seconds.labels(environment).observe(time.perf_counter() - started)
-        return response
-
-    async def _webhook(self, request: Request, environment: str) -> Response:
+    async def handle_webhook(
+        self, environment: str, headers: dict[bytes, bytes], receive: Receive
+    ) -> tuple[int, dict[str, Any], str]:
+        """One delivery: (HTTP status, JSON body, outcome label for metrics)."""
         if environment not in ENVIRONMENTS:
-            return error(
+            return problem(
                 404, "unknown_environment", f"no environment {environment!r}: use test or live"
             )
         if not self.settings.environment_enabled(environment):
-            return error(
+            return problem(
                 404, "environment_disabled", "live is disabled: set PGPAY_ALLOW_LIVE=1 to enable it"
             )
         secrets = self.settings.webhook_secrets(environment)
         if not secrets:
-            return error(
+            return problem(
                 503,
                 "webhook_secret_missing",
                 f"no signing secret configured: set STRIPE_{environment.upper()}_WEBHOOK_SECRET",
             )
         try:
-            raw = await read_body(request)
+            raw = await read_asgi_body(headers, receive)
         except BodyTooLarge:
-            return error(413, "body_too_large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+            return problem(413, "body_too_large", f"the body exceeds {MAX_BODY_BYTES} bytes")
+        except ConnectionError:
+            return problem(400, "incomplete_body", "the client went away before the body ended")
         try:
             payload = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return error(400, "malformed_body", "the body is not UTF-8 text")
+            return problem(400, "malformed_body", "the body is not UTF-8 text")
+        signature = headers.get(b"stripe-signature")
         try:
-            verify_signature(payload, request.headers.get("stripe-signature"), secrets)
+            verify_signature(payload, signature.decode("latin-1") if signature else None, secrets)
             event = parse_event(payload, environment)
         except BadEvent as exc:
-            return error(400, exc.code, exc.message)
-        try:
-            async with self.pool.connection() as conn:
-                cur = await conn.execute(INGEST_SQL, (environment, payload, "webhook"))
-                row = await cur.fetchone()
-        except (psycopg.OperationalError, PoolTimeout) as exc:
-            log.warning("event %s: database unavailable: %s", event.id, exc)
-            return error(503, "database_unavailable", "the database is unavailable; retry later")
-        except psycopg.DataError as exc:
-            return error(400, "malformed_body", f"the event cannot be stored: {exc}")
-        except psycopg.Error as exc:
-            log.error("event %s: ingest error: %s", event.id, exc)
-            return error(500, "ingest_error", "the event could not be recorded; retry later")
+            return problem(400, exc.code, exc.message)
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                async with self.pool.connection() as conn:
+                    cur = await conn.execute(INGEST_SQL, (environment, payload, "webhook"))
+                    row = await cur.fetchone()
+                break
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                log.warning("event %s: database unavailable: %s", event.id, exc)
+                return problem(
+                    503, "database_unavailable", "the database is unavailable; retry later"
+                )
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
+                # Nothing was stored: the transaction rolled back whole. Try again at once.
+                if attempt == DEADLOCK_RETRIES:
+                    log.warning("event %s: gave up after %d conflicts: %s", event.id, attempt, exc)
+                    return problem(
+                        503, "database_busy", "the event conflicted with others; retry later"
+                    )
+            except psycopg.DataError as exc:
+                return problem(400, "malformed_body", f"the event cannot be stored: {exc}")
+            except psycopg.Error as exc:
+                log.error("event %s: ingest error: %s", event.id, exc)
+                return problem(500, "ingest_error", "the event could not be recorded; retry later")
         outcome = str(row[0]) if row else "failed"
         if outcome == "failed":
-            response: Response = error(
+            status, body, _ = problem(
                 500, "projection_failed", f"event {event.id} failed; it is stored for replay"
             )
-        else:
-            response = JSONResponse({"received": True, "id": event.id, "outcome": outcome})
-        response.outcome = outcome  # type: ignore[attr-defined]
-        return response
+            return status, body, outcome
+        return 200, {"received": True, "id": event.id, "outcome": outcome}, outcome
+
+    async def webhook_asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """POST /webhooks/stripe/{environment}, served without the framework: it is the hot path."""
+        environment = scope["path"][len(WEBHOOK_PREFIX) :]
+        started = time.perf_counter()
+        headers = dict(scope["headers"])
+        status, body, outcome = await self.handle_webhook(environment, headers, receive)
+        encoded = json.dumps(body, separators=(",", ":")).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(encoded)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": encoded})
+        if environment in ENVIRONMENTS:
+            self.metrics.observe_webhook(environment, outcome, time.perf_counter() - started)
 
 
-def create_app(settings: Settings, database_url: str, **kwargs: Any) -> Starlette:
+def problem(status: int, code: str, message: str) -> tuple[int, dict[str, Any], str]:
+    return status, {"error": code, "message": message, "statusCode": status}, f"http_{status}"
+
+
+class WebhookFastPath:
+    """Hands POST /webhooks/stripe/{environment} to the webhook handler, the rest to Starlette."""
+
+    def __init__(self, app: App, inner: Starlette) -> None:
+        self.app = app
+        self.inner = inner
+        self.state = inner.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith(WEBHOOK_PREFIX)
+            and "/" not in scope["path"][len(WEBHOOK_PREFIX) :]
+        ):
+            await self.app.webhook_asgi(scope, receive, send)
+            return
+        await self.inner(scope, receive, send)
+
+
+def create_app(settings: Settings, database_url: str, **kwargs: Any) -> WebhookFastPath:
     app = App(settings, database_url, **kwargs)
     routes = [
         Route("/healthz", app.healthz, methods=["GET"]),
         Route("/metrics", app.metrics_endpoint, methods=["GET"]),
-        Route("/webhooks/stripe/{environment}", app.webhook, methods=["POST"]),
     ]
     from pgpay.runtime import runtime_routes  # imports this module: load it once App exists
 
     routes.extend(runtime_routes(app))
     starlette = Starlette(routes=routes, lifespan=app.lifespan)
     starlette.state.pgpay = app
-    return starlette
+    return WebhookFastPath(app, starlette)
 
 
 def serve(settings: Settings, database_url: str, host: str, port: int) -> None:
