@@ -3,6 +3,8 @@
 DROP INDEX IF EXISTS payments.webhook_events_invoice_payment_idx;
 CREATE INDEX IF NOT EXISTS webhook_events_object_idx ON payments.webhook_events (environment, object_id);
 DROP INDEX IF EXISTS payments.payment_history_payment_intent_idx;
-DROP INDEX IF EXISTS payments.payment_history_unassigned_subscription_idx;
+DROP INDEX IF EXISTS payments.payment_history_subscription_idx;
+DROP INDEX IF EXISTS payments.subscription_items_price_idx;
+DROP INDEX IF EXISTS payments.subscription_items_product_idx;
 DROP INDEX IF EXISTS payments.payment_history_unassigned_customer_idx;
 ALTER TABLE public.team_billing_status DROP COLUMN IF EXISTS access_until;

@@ -21,13 +21,18 @@ CREATE INDEX payment_history_payment_intent_idx
 ON payments.payment_history (environment, stripe_payment_intent_id)
 WHERE stripe_payment_intent_id IS NOT NULL;
 
--- Rows still waiting for a subject, found when their subscription or customer mapping arrives.
-CREATE INDEX payment_history_unassigned_subscription_idx
+-- Payments of a subscription, and rows still waiting for a subject (found when their customer
+-- mapping arrives).
+CREATE INDEX payment_history_subscription_idx
 ON payments.payment_history (environment, stripe_subscription_id)
-WHERE subject_type IS NULL AND stripe_subscription_id IS NOT NULL;
+WHERE stripe_subscription_id IS NOT NULL;
 CREATE INDEX payment_history_unassigned_customer_idx
 ON payments.payment_history (environment, stripe_customer_id)
 WHERE subject_type IS NULL AND stripe_customer_id IS NOT NULL;
+
+-- Subscriptions on a price or product (a late or changed catalog item re-projects them).
+CREATE INDEX subscription_items_price_idx ON payments.subscription_items (environment, stripe_price_id);
+CREATE INDEX subscription_items_product_idx ON payments.subscription_items (environment, stripe_product_id);
 
 -- When a group's access ends unless another event arrives (past-due grace, cancel at period end).
 ALTER TABLE public.team_billing_status ADD COLUMN access_until timestamptz;

@@ -84,32 +84,34 @@ DECLARE
     v_intent text := payments.stripe_id(v_object -> 'payment_intent');
     v_pay jsonb;
 BEGIN
-    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays) share
-    -- the payment intent's lock; invoices also lock themselves. Callers lock in array order (sorted).
+    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays)
+    -- share the payment intent's lock; invoices also lock themselves; objects of a customer also
+    -- lock the customer (a new customer mapping and a subscription arriving at the same time must
+    -- see each other). Callers take the locks in array order (sorted), so they cannot deadlock.
     IF v_kind = 'payment_intent' THEN
-        RETURN ARRAY[v_object ->> 'id'];
-    ELSIF v_kind = 'invoice' THEN
-        IF v_intent IS NULL THEN
-            SELECT pay INTO v_pay
-            FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
-            WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
-            ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
-            LIMIT 1;
-            v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
-        END IF;
+        v_intent := v_object ->> 'id';
+    ELSIF v_kind = 'invoice' AND v_intent IS NULL THEN
+        SELECT pay INTO v_pay
+        FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
+        WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+        LIMIT 1;
+        v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
     ELSIF v_kind = 'invoice_payment' THEN
         v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
-        RETURN (
-            SELECT array_agg(k ORDER BY k)
-            FROM unnest(ARRAY[payments.stripe_id(v_object -> 'invoice'), v_intent]) AS k
-            WHERE k IS NOT NULL
-        );
-    ELSIF v_intent IS NOT NULL THEN
-        RETURN ARRAY[v_intent];
     END IF;
     RETURN (
-        SELECT array_agg(k ORDER BY k)
-        FROM unnest(ARRAY[coalesce(v_object ->> 'id', p_event ->> 'id'), v_intent]) AS k
+        SELECT array_agg(DISTINCT k ORDER BY k)
+        FROM unnest(ARRAY[
+            v_intent,
+            CASE
+                WHEN v_kind IN ('invoice', 'customer', 'subscription', 'product', 'price')
+                    OR v_intent IS NULL
+                    THEN coalesce(v_object ->> 'id', p_event ->> 'id')
+            END,
+            CASE WHEN v_kind = 'invoice_payment' THEN payments.stripe_id(v_object -> 'invoice') END,
+            payments.stripe_id(v_object -> 'customer')
+        ]) AS k
         WHERE k IS NOT NULL
     );
 END

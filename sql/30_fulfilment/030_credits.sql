@@ -149,13 +149,19 @@ BEGIN
     IF p_payment.type = 'subscription_invoice' AND p_payment.amount <= 0 THEN
         RETURN;
     END IF;
-    v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
-    IF v_credits <= 0 THEN
-        RETURN;
+    -- Once granted, the grant is what refunds and disputes reverse (a later change of the
+    -- catalog's credits does not change what this payment bought).
+    SELECT l.amount INTO v_credits FROM public.credit_ledger AS l
+    WHERE l.environment = p_payment.environment AND l.source_key = v_base || ':grant';
+    IF v_credits IS NULL THEN
+        v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
+        IF v_credits <= 0 THEN
+            RETURN;
+        END IF;
+        PERFORM payments.post_credit_entry(
+            p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
+        );
     END IF;
-    PERFORM payments.post_credit_entry(
-        p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
-    );
 
     -- Refunds reverse proportionally. Each sync posts the difference between what is due for the
     -- refunded amount now and what refunds reversed so far (a failed refund gives credits back),

@@ -80,3 +80,110 @@ FOR EACH ROW WHEN (
         new.trial_start, new.trial_end, new.ended_at, new.canceled_at, new.raw -> 'items')
 )
 EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+
+CREATE OR REPLACE FUNCTION payments.reproject_catalog_item(
+    p_environment text, p_price_id text, p_product_id text, p_credits boolean
+)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_sub payments.subscriptions;
+    v_payment payments.payment_history;
+BEGIN
+    -- Subscriptions on this price or product: entitlements and team status read the catalog.
+    FOR v_sub IN
+        SELECT DISTINCT ON (s.stripe_subscription_id) s.*
+        FROM payments.subscription_items AS i
+        INNER JOIN payments.subscriptions AS s
+            ON s.environment = i.environment AND s.stripe_subscription_id = i.stripe_subscription_id
+        WHERE i.environment = p_environment AND NOT i.deleted
+            AND (i.stripe_price_id = p_price_id OR i.stripe_product_id = p_product_id)
+            AND s.subject_type IS NOT NULL
+        ORDER BY s.stripe_subscription_id
+    LOOP
+        IF v_sub.subject_type = 'user' THEN
+            PERFORM payments.refresh_subscription_entitlements(p_environment, v_sub.stripe_subscription_id);
+        ELSE
+            PERFORM payments.refresh_team_billing_status(p_environment, v_sub.subject_type, v_sub.subject_id);
+        END IF;
+        IF p_credits THEN
+            FOR v_payment IN
+                SELECT h.* FROM payments.payment_history AS h
+                WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+                    AND h.stripe_subscription_id = v_sub.stripe_subscription_id
+            LOOP
+                PERFORM payments.sync_payment_credits(v_payment);
+            END LOOP;
+        END IF;
+    END LOOP;
+    -- One-time purchases of this price (or of the product's prices) through pgpay's checkout.
+    FOR v_payment IN
+        SELECT h.* FROM payments.checkout_sessions AS cs
+        INNER JOIN payments.payment_history AS h
+            ON h.environment = cs.environment AND h.type = 'one_time_payment'
+            AND h.stripe_checkout_session_id = cs.stripe_checkout_session_id
+        WHERE cs.environment = p_environment AND cs.stripe_checkout_session_id IS NOT NULL
+            AND EXISTS (
+                SELECT FROM jsonb_array_elements(cs.line_items) AS li
+                WHERE li ->> 'price' = p_price_id
+                    OR payments.price_product(p_environment, li ->> 'price') = p_product_id
+            )
+    LOOP
+        IF p_credits THEN
+            PERFORM payments.sync_payment_credits(v_payment);
+        END IF;
+        PERFORM payments.refresh_payment_entitlements(v_payment);
+    END LOOP;
+END
+$$;
+
+COMMENT ON FUNCTION payments.reproject_catalog_item(text, text, text, boolean) IS
+'Re-projects what depends on a price or product that arrived after the payments that used it (credits
+included), or whose entitlements changed (entitlements only: credits follow the catalog at payment time).';
+
+CREATE OR REPLACE FUNCTION payments.tg_catalog__reproject()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'prices' THEN
+        PERFORM payments.reproject_catalog_item(
+            NEW.environment, NEW.stripe_price_id, NULL, TG_OP = 'INSERT'
+        );
+    ELSE
+        PERFORM payments.reproject_catalog_item(
+            NEW.environment, NULL, NEW.stripe_product_id, TG_OP = 'INSERT'
+        );
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION payments.tg_catalog__reproject() IS
+'A price or product seen for the first time, or whose entitlements or credits changed, re-projects
+the subscriptions and one-time purchases that use it.';
+
+CREATE OR REPLACE TRIGGER _200_reproject_on_arrival
+AFTER INSERT ON payments.prices
+FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
+
+CREATE OR REPLACE TRIGGER _201_reproject_on_change
+AFTER UPDATE ON payments.prices
+FOR EACH ROW WHEN (
+    (old.metadata -> 'credits', old.metadata -> 'entitlements', old.stripe_product_id)
+    IS DISTINCT FROM (new.metadata -> 'credits', new.metadata -> 'entitlements', new.stripe_product_id)
+)
+EXECUTE FUNCTION payments.tg_catalog__reproject();
+
+CREATE OR REPLACE TRIGGER _200_reproject_on_arrival
+AFTER INSERT ON payments.products
+FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
+
+CREATE OR REPLACE TRIGGER _201_reproject_on_change
+AFTER UPDATE ON payments.products
+FOR EACH ROW WHEN (
+    (old.metadata -> 'credits', old.metadata -> 'entitlements')
+    IS DISTINCT FROM (new.metadata -> 'credits', new.metadata -> 'entitlements')
+)
+EXECUTE FUNCTION payments.tg_catalog__reproject();

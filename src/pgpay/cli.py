@@ -9,10 +9,21 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+import psycopg
+from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
+
 from pgpay import __version__, migrate
 from pgpay.config import Environment, Settings, parse_environment
+from pgpay.db import one_line
 from pgpay.embedded import database_url
 from pgpay.errors import ConfigError, PgpayError
+
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.Error,
+    BadMigration,
+    LockTimeout,
+    MigrationConflict,
+)
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 Progress = bool | Literal["always"]  # as pgpay.feed.Progress
@@ -496,5 +507,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PgpayError as exc:
         print(f"pgpay: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
+    except psycopg.OperationalError as exc:
+        print(f"pgpay: error: database unavailable: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except DATABASE_ERRORS as exc:
+        # e.g. the role lacks a privilege: say so in one line rather than with a traceback.
+        print(f"pgpay: error: database refused: {one_line(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130

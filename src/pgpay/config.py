@@ -7,6 +7,7 @@ everything printable goes through `fingerprint`.
 from __future__ import annotations
 
 import copy
+import fcntl
 import hashlib
 import json
 import os
@@ -88,14 +89,22 @@ class SecretStore:
         return self._read().get(environment, {}).get(name)
 
     def set(self, environment: Environment, name: str, value: object) -> None:
-        data = copy.deepcopy(self._read())
-        data.setdefault(environment, {})[name] = value
+        """Store one secret: under an exclusive lock (concurrent writers do not lose each other's
+        update), through a private temporary file renamed into place."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-        os.replace(tmp, self.path)
+        lock_path = self.path.with_suffix(".lock")
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _SECRET_CACHE.pop(self.path, None)
+            data = copy.deepcopy(self._read())
+            data.setdefault(environment, {})[name] = value
+            tmp = self.path.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle, indent=2, sort_keys=True)
+            os.replace(tmp, self.path)
 
 
 @dataclass

@@ -150,7 +150,13 @@ class EmbeddedPostgres:
     def _state(self) -> dict[str, Any]:
         if not self.state_file.exists():
             return {}
-        return dict(json.loads(self.state_file.read_text()))
+        try:
+            return dict(json.loads(self.state_file.read_text()))
+        except (OSError, ValueError, TypeError) as exc:
+            raise EmbeddedPostgresError(
+                f"{self.state_file} is unreadable ({exc}): restore it, or remove {self.root} "
+                "and it to start afresh"
+            ) from None
 
     def _save_state(self, state: dict[str, Any]) -> None:
         fd = os.open(self.state_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -88,10 +88,18 @@ def apply_sql(conn: psycopg.Connection[Any]) -> list[str]:
     applied: list[str] = []
     with conn.transaction():
         conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s)", (MIGRATE_LOCK_KEY + 1,))
+        # Replacing triggers and policies takes strong table locks: rather fail than queue every
+        # webhook behind a long-running transaction.
+        conn.execute("SET LOCAL lock_timeout = '15s'")
         for path in resources.sql_files():
             name = path.relative_to(root).as_posix()
             try:
                 conn.execute(path.read_text().encode())
+            except psycopg.errors.LockNotAvailable:
+                raise MigrationError(
+                    f"sql/{name}: another session held a lock for 15 s; nothing was changed, "
+                    "run pgpay migrate again when it is done"
+                ) from None
             except psycopg.Error as exc:
                 raise MigrationError(f"sql/{name} failed: {one_line(exc)}") from None
             applied.append(name)

@@ -157,7 +157,7 @@ VALUES (%s, %s, %s, %s, 'runtime')
 ON CONFLICT DO NOTHING
 """
 _ORDER_SQL = """
-SELECT id, status, subject_type, subject_id, created_by FROM public.orders
+SELECT id, status, subject_type, subject_id, created_by, amount, currency FROM public.orders
 WHERE id = %s AND environment = %s
 FOR UPDATE
 """
@@ -286,6 +286,9 @@ def authenticate(authorization: str | None, jwt_secret: str | None) -> Caller:
         raise ApiError(401, "invalid_token", "the bearer token's claims are not a JSON object")
     sub = claims.get("sub")
     role = claims.get("role", "authenticated" if sub else "anon")
+    # The database reads the caller from these claims too: make the role pgpay decided explicit
+    # (a token without a role claim is treated as authenticated when it names a user).
+    claims = {**claims, "role": role}
     if role == "anon":
         return Caller("anon", None, claims)
     if role != "authenticated":
@@ -744,6 +747,11 @@ class Runtime:
             raise _invalid({"order_id": f"no order with this id in the {environment} environment"})
         if order["status"] != "pending":
             raise ApiError(409, "order_not_pending", f"the order is {order['status']}, not pending")
+        if order["amount"] is None or order["currency"] is None:
+            # Without them any payment, however small, would pay the order.
+            raise _invalid(
+                {"order_id": "the order has no amount and currency: set them before checkout"}
+            )
         subject = body.subject
         if order["subject_type"] is not None and (
             subject is None

@@ -14,12 +14,14 @@ import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from pgpay.config import ENVIRONMENTS, Settings
+from pgpay.errors import ConfigError
 from pgpay.ingest import INGEST_SQL, MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
 from pgpay.metrics import Metrics
 
@@ -127,7 +129,11 @@ class App:
             return problem(
                 404, "environment_disabled", "live is disabled: set PGPAY_ALLOW_LIVE=1 to enable it"
             )
-        secrets = self.settings.webhook_secrets(environment)
+        try:
+            secrets = self.settings.webhook_secrets(environment)
+        except ConfigError as exc:
+            log.error("webhook secrets unreadable: %s", exc.message)
+            return problem(503, "webhook_secret_unreadable", exc.message)
         if not secrets:
             return problem(
                 503,
@@ -156,18 +162,19 @@ class App:
                     cur = await conn.execute(INGEST_SQL, (environment, payload, "webhook"))
                     row = await cur.fetchone()
                 break
-            except (psycopg.OperationalError, PoolTimeout) as exc:
-                log.warning("event %s: database unavailable: %s", event.id, exc)
-                return problem(
-                    503, "database_unavailable", "the database is unavailable; retry later"
-                )
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
-                # Nothing was stored: the transaction rolled back whole. Try again at once.
+                # Before OperationalError, their base class. Nothing was stored: the transaction
+                # rolled back whole. Try again at once.
                 if attempt == DEADLOCK_RETRIES:
                     log.warning("event %s: gave up after %d conflicts: %s", event.id, attempt, exc)
                     return problem(
                         503, "database_busy", "the event conflicted with others; retry later"
                     )
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                log.warning("event %s: database unavailable: %s", event.id, exc)
+                return problem(
+                    503, "database_unavailable", "the database is unavailable; retry later"
+                )
             except psycopg.DataError as exc:
                 return problem(400, "malformed_body", f"the event cannot be stored: {exc}")
             except psycopg.Error as exc:
@@ -203,6 +210,15 @@ class App:
             self.metrics.observe_webhook(environment, outcome, time.perf_counter() - started)
 
 
+async def http_error(_request: Request, exc: Exception) -> Response:
+    """Starlette's own answers (unknown path, wrong method) in pgpay's JSON error shape."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return error(
+        status, codes.get(status, "http_error"), str(getattr(exc, "detail", "")) or "error"
+    )
+
+
 def problem(status: int, code: str, message: str) -> tuple[int, dict[str, Any], str]:
     return status, {"error": code, "message": message, "statusCode": status}, f"http_{status}"
 
@@ -236,7 +252,11 @@ def create_app(settings: Settings, database_url: str, **kwargs: Any) -> WebhookF
     from pgpay.runtime import runtime_routes  # imports this module: load it once App exists
 
     routes.extend(runtime_routes(app))
-    starlette = Starlette(routes=routes, lifespan=app.lifespan)
+    starlette = Starlette(
+        routes=routes,
+        lifespan=app.lifespan,
+        exception_handlers={HTTPException: http_error},
+    )
     starlette.state.pgpay = app
     return WebhookFastPath(app, starlette)
 

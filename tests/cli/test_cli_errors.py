@@ -70,3 +70,30 @@ def test_missing_postgres_binaries_named_in_one_line(pgpay_home: Path) -> None:
         "migrate", env={"PGPAY_HOME": str(pgpay_home), "PGPAY_PG_BINDIR": "/nonexistent/bin"}
     )
     assert_one_line_error(result, "install PostgreSQL")
+
+
+def test_a_role_without_privileges_gets_one_line_not_a_traceback(
+    pgpay_postgres: TestPostgresql,
+) -> None:
+    admin = pgpay_postgres.url(database="postgres")
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS pgpay_weak")
+        conn.execute("CREATE ROLE pgpay_weak LOGIN")
+        conn.execute("DROP DATABASE IF EXISTS pgpay_weak_db")
+        conn.execute("CREATE DATABASE pgpay_weak_db")
+        conn.execute("REVOKE CREATE ON DATABASE pgpay_weak_db FROM PUBLIC")
+    try:
+        url = pgpay_postgres.url(user="pgpay_weak", database="pgpay_weak_db")
+        result = run_pgpay("migrate", env={"DATABASE_URL": url})
+        assert result.returncode in (1, 2), result
+        err = result.stderr.strip()
+        assert "Traceback" not in err
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith("pgpay: error: ")
+        assert "permission denied" in err
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS pgpay_weak_db WITH (FORCE)")
+            conn.execute("DROP ROLE IF EXISTS pgpay_weak")

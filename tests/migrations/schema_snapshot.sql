@@ -1244,32 +1244,34 @@ DECLARE
     v_intent text := payments.stripe_id(v_object -> 'payment_intent');
     v_pay jsonb;
 BEGIN
-    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays) share
-    -- the payment intent's lock; invoices also lock themselves. Callers lock in array order (sorted).
+    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays)
+    -- share the payment intent's lock; invoices also lock themselves; objects of a customer also
+    -- lock the customer (a new customer mapping and a subscription arriving at the same time must
+    -- see each other). Callers take the locks in array order (sorted), so they cannot deadlock.
     IF v_kind = 'payment_intent' THEN
-        RETURN ARRAY[v_object ->> 'id'];
-    ELSIF v_kind = 'invoice' THEN
-        IF v_intent IS NULL THEN
-            SELECT pay INTO v_pay
-            FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
-            WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
-            ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
-            LIMIT 1;
-            v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
-        END IF;
+        v_intent := v_object ->> 'id';
+    ELSIF v_kind = 'invoice' AND v_intent IS NULL THEN
+        SELECT pay INTO v_pay
+        FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
+        WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+        LIMIT 1;
+        v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
     ELSIF v_kind = 'invoice_payment' THEN
         v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
-        RETURN (
-            SELECT array_agg(k ORDER BY k)
-            FROM unnest(ARRAY[payments.stripe_id(v_object -> 'invoice'), v_intent]) AS k
-            WHERE k IS NOT NULL
-        );
-    ELSIF v_intent IS NOT NULL THEN
-        RETURN ARRAY[v_intent];
     END IF;
     RETURN (
-        SELECT array_agg(k ORDER BY k)
-        FROM unnest(ARRAY[coalesce(v_object ->> 'id', p_event ->> 'id'), v_intent]) AS k
+        SELECT array_agg(DISTINCT k ORDER BY k)
+        FROM unnest(ARRAY[
+            v_intent,
+            CASE
+                WHEN v_kind IN ('invoice', 'customer', 'subscription', 'product', 'price')
+                    OR v_intent IS NULL
+                    THEN coalesce(v_object ->> 'id', p_event ->> 'id')
+            END,
+            CASE WHEN v_kind = 'invoice_payment' THEN payments.stripe_id(v_object -> 'invoice') END,
+            payments.stripe_id(v_object -> 'customer')
+        ]) AS k
         WHERE k IS NOT NULL
     );
 END
@@ -2263,6 +2265,73 @@ first, then by status, latest period end, seats.';
 
 
 --
+-- Name: reproject_catalog_item(text, text, text, boolean); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    v_sub payments.subscriptions;
+    v_payment payments.payment_history;
+BEGIN
+    -- Subscriptions on this price or product: entitlements and team status read the catalog.
+    FOR v_sub IN
+        SELECT DISTINCT ON (s.stripe_subscription_id) s.*
+        FROM payments.subscription_items AS i
+        INNER JOIN payments.subscriptions AS s
+            ON s.environment = i.environment AND s.stripe_subscription_id = i.stripe_subscription_id
+        WHERE i.environment = p_environment AND NOT i.deleted
+            AND (i.stripe_price_id = p_price_id OR i.stripe_product_id = p_product_id)
+            AND s.subject_type IS NOT NULL
+        ORDER BY s.stripe_subscription_id
+    LOOP
+        IF v_sub.subject_type = 'user' THEN
+            PERFORM payments.refresh_subscription_entitlements(p_environment, v_sub.stripe_subscription_id);
+        ELSE
+            PERFORM payments.refresh_team_billing_status(p_environment, v_sub.subject_type, v_sub.subject_id);
+        END IF;
+        IF p_credits THEN
+            FOR v_payment IN
+                SELECT h.* FROM payments.payment_history AS h
+                WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+                    AND h.stripe_subscription_id = v_sub.stripe_subscription_id
+            LOOP
+                PERFORM payments.sync_payment_credits(v_payment);
+            END LOOP;
+        END IF;
+    END LOOP;
+    -- One-time purchases of this price (or of the product's prices) through pgpay's checkout.
+    FOR v_payment IN
+        SELECT h.* FROM payments.checkout_sessions AS cs
+        INNER JOIN payments.payment_history AS h
+            ON h.environment = cs.environment AND h.type = 'one_time_payment'
+            AND h.stripe_checkout_session_id = cs.stripe_checkout_session_id
+        WHERE cs.environment = p_environment AND cs.stripe_checkout_session_id IS NOT NULL
+            AND EXISTS (
+                SELECT FROM jsonb_array_elements(cs.line_items) AS li
+                WHERE li ->> 'price' = p_price_id
+                    OR payments.price_product(p_environment, li ->> 'price') = p_product_id
+            )
+    LOOP
+        IF p_credits THEN
+            PERFORM payments.sync_payment_credits(v_payment);
+        END IF;
+        PERFORM payments.refresh_payment_entitlements(v_payment);
+    END LOOP;
+END
+$$;
+
+
+--
+-- Name: FUNCTION reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) IS 'Re-projects what depends on a price or product that arrived after the payments that used it (credits
+included), or whose entitlements changed (entitlements only: credits follow the catalog at payment time).';
+
+
+--
 -- Name: resolve_subject(text, jsonb, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -2580,13 +2649,19 @@ BEGIN
     IF p_payment.type = 'subscription_invoice' AND p_payment.amount <= 0 THEN
         RETURN;
     END IF;
-    v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
-    IF v_credits <= 0 THEN
-        RETURN;
+    -- Once granted, the grant is what refunds and disputes reverse (a later change of the
+    -- catalog's credits does not change what this payment bought).
+    SELECT l.amount INTO v_credits FROM public.credit_ledger AS l
+    WHERE l.environment = p_payment.environment AND l.source_key = v_base || ':grant';
+    IF v_credits IS NULL THEN
+        v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
+        IF v_credits <= 0 THEN
+            RETURN;
+        END IF;
+        PERFORM payments.post_credit_entry(
+            p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
+        );
     END IF;
-    PERFORM payments.post_credit_entry(
-        p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
-    );
 
     -- Refunds reverse proportionally. Each sync posts the difference between what is due for the
     -- refunded amount now and what refunds reversed so far (a failed refund gives credits back),
@@ -2663,6 +2738,36 @@ $$;
 --
 
 COMMENT ON FUNCTION payments.tg_any__set_updated_at() IS 'Trigger function: sets updated_at to now() when a row really changes.';
+
+
+--
+-- Name: tg_catalog__reproject(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_catalog__reproject() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'prices' THEN
+        PERFORM payments.reproject_catalog_item(
+            NEW.environment, NEW.stripe_price_id, NULL, TG_OP = 'INSERT'
+        );
+    ELSE
+        PERFORM payments.reproject_catalog_item(
+            NEW.environment, NULL, NEW.stripe_product_id, TG_OP = 'INSERT'
+        );
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+
+--
+-- Name: FUNCTION tg_catalog__reproject(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.tg_catalog__reproject() IS 'A price or product seen for the first time, or whose entitlements or credits changed, re-projects
+the subscriptions and one-time purchases that use it.';
 
 
 --
@@ -4147,6 +4252,13 @@ CREATE INDEX payment_history_subject_idx ON payments.payment_history USING btree
 
 
 --
+-- Name: payment_history_subscription_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_subscription_idx ON payments.payment_history USING btree (environment, stripe_subscription_id) WHERE (stripe_subscription_id IS NOT NULL);
+
+
+--
 -- Name: payment_history_subscription_invoice_key; Type: INDEX; Schema: payments; Owner: -
 --
 
@@ -4161,17 +4273,24 @@ CREATE INDEX payment_history_unassigned_customer_idx ON payments.payment_history
 
 
 --
--- Name: payment_history_unassigned_subscription_idx; Type: INDEX; Schema: payments; Owner: -
---
-
-CREATE INDEX payment_history_unassigned_subscription_idx ON payments.payment_history USING btree (environment, stripe_subscription_id) WHERE ((subject_type IS NULL) AND (stripe_subscription_id IS NOT NULL));
-
-
---
 -- Name: prices_product_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
 CREATE INDEX prices_product_idx ON payments.prices USING btree (environment, stripe_product_id);
+
+
+--
+-- Name: subscription_items_price_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX subscription_items_price_idx ON payments.subscription_items USING btree (environment, stripe_price_id);
+
+
+--
+-- Name: subscription_items_product_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX subscription_items_product_idx ON payments.subscription_items USING btree (environment, stripe_product_id);
 
 
 --
@@ -4357,6 +4476,20 @@ CREATE TRIGGER _200_project_fulfilment AFTER INSERT ON payments.subscriptions FO
 
 
 --
+-- Name: prices _200_reproject_on_arrival; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _200_reproject_on_arrival AFTER INSERT ON payments.prices FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
+
+
+--
+-- Name: products _200_reproject_on_arrival; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _200_reproject_on_arrival AFTER INSERT ON payments.products FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
+
+
+--
 -- Name: checkout_sessions _200_reproject_payment; Type: TRIGGER; Schema: payments; Owner: -
 --
 
@@ -4375,6 +4508,20 @@ CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.paymen
 --
 
 CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.subscriptions FOR EACH ROW WHEN (((((((((((((((old.status IS DISTINCT FROM new.status) OR (old.subject_type IS DISTINCT FROM new.subject_type)) OR ((old.subject_id)::text IS DISTINCT FROM (new.subject_id)::text)) OR (old.stripe_price_id IS DISTINCT FROM new.stripe_price_id)) OR (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)) OR (old.quantity IS DISTINCT FROM new.quantity)) OR (old.cancel_at_period_end IS DISTINCT FROM new.cancel_at_period_end)) OR (old.current_period_start IS DISTINCT FROM new.current_period_start)) OR (old.current_period_end IS DISTINCT FROM new.current_period_end)) OR (old.trial_start IS DISTINCT FROM new.trial_start)) OR (old.trial_end IS DISTINCT FROM new.trial_end)) OR (old.ended_at IS DISTINCT FROM new.ended_at)) OR (old.canceled_at IS DISTINCT FROM new.canceled_at)) OR ((old.raw -> 'items'::text) IS DISTINCT FROM (new.raw -> 'items'::text)))) EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+
+
+--
+-- Name: prices _201_reproject_on_change; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.prices FOR EACH ROW WHEN (((((old.metadata -> 'credits'::text) IS DISTINCT FROM (new.metadata -> 'credits'::text)) OR ((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text))) OR (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id))) EXECUTE FUNCTION payments.tg_catalog__reproject();
+
+
+--
+-- Name: products _201_reproject_on_change; Type: TRIGGER; Schema: payments; Owner: -
+--
+
+CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.products FOR EACH ROW WHEN ((((old.metadata -> 'credits'::text) IS DISTINCT FROM (new.metadata -> 'credits'::text)) OR ((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text)))) EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 
 --
@@ -5472,6 +5619,14 @@ GRANT ALL ON FUNCTION payments.refresh_team_billing_status(p_environment text, p
 
 
 --
+-- Name: FUNCTION reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) TO pgpay_writer;
+
+
+--
 -- Name: FUNCTION resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text); Type: ACL; Schema: payments; Owner: -
 --
 
@@ -5558,6 +5713,14 @@ GRANT ALL ON FUNCTION payments.sync_payment_credits(p_payment payments.payment_h
 
 REVOKE ALL ON FUNCTION payments.tg_any__set_updated_at() FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.tg_any__set_updated_at() TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION tg_catalog__reproject(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_catalog__reproject() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_catalog__reproject() TO pgpay_writer;
 
 
 --
