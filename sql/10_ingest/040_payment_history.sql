@@ -526,11 +526,29 @@ AS $$
 DECLARE
     v_row payments.payment_history;
 BEGIN
-    SELECT h.* INTO v_row FROM payments.payment_history AS h
-    WHERE h.environment = p_environment AND h.type IN ('one_time_payment', 'subscription_invoice')
-        AND (h.stripe_payment_intent_id = p_payment_intent OR h.stripe_charge_id = p_charge)
-    ORDER BY h.type = 'subscription_invoice' DESC, h.id
-    LIMIT 1;
+    -- One indexed lookup at a time (an OR over types and columns defeats the partial indexes).
+    IF p_payment_intent IS NOT NULL THEN
+        SELECT h.* INTO v_row FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+            AND h.stripe_payment_intent_id = p_payment_intent
+        ORDER BY h.id LIMIT 1;
+        IF FOUND THEN
+            RETURN v_row;
+        END IF;
+        SELECT h.* INTO v_row FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+            AND h.stripe_payment_intent_id = p_payment_intent;
+        IF FOUND THEN
+            RETURN v_row;
+        END IF;
+    END IF;
+    IF p_charge IS NOT NULL THEN
+        SELECT h.* INTO v_row FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.stripe_charge_id = p_charge
+            AND h.type IN ('one_time_payment', 'subscription_invoice')
+        ORDER BY h.type = 'subscription_invoice' DESC, h.id
+        LIMIT 1;
+    END IF;
     RETURN v_row;
 END
 $$;

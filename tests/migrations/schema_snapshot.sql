@@ -592,7 +592,8 @@ CREATE TABLE payments.payment_history (
     CONSTRAINT payment_history_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'canceled'::text, 'refunded'::text, 'partially_refunded'::text, 'disputed'::text, 'won'::text, 'lost'::text, 'void'::text, 'uncollectible'::text]))),
     CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
     CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
-);
+)
+WITH (fillfactor='70');
 ALTER TABLE ONLY payments.payment_history ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.payment_history FORCE ROW LEVEL SECURITY;
@@ -1667,11 +1668,29 @@ CREATE FUNCTION payments.parent_payment(p_environment text, p_payment_intent tex
 DECLARE
     v_row payments.payment_history;
 BEGIN
-    SELECT h.* INTO v_row FROM payments.payment_history AS h
-    WHERE h.environment = p_environment AND h.type IN ('one_time_payment', 'subscription_invoice')
-        AND (h.stripe_payment_intent_id = p_payment_intent OR h.stripe_charge_id = p_charge)
-    ORDER BY h.type = 'subscription_invoice' DESC, h.id
-    LIMIT 1;
+    -- One indexed lookup at a time (an OR over types and columns defeats the partial indexes).
+    IF p_payment_intent IS NOT NULL THEN
+        SELECT h.* INTO v_row FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+            AND h.stripe_payment_intent_id = p_payment_intent
+        ORDER BY h.id LIMIT 1;
+        IF FOUND THEN
+            RETURN v_row;
+        END IF;
+        SELECT h.* INTO v_row FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+            AND h.stripe_payment_intent_id = p_payment_intent;
+        IF FOUND THEN
+            RETURN v_row;
+        END IF;
+    END IF;
+    IF p_charge IS NOT NULL THEN
+        SELECT h.* INTO v_row FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.stripe_charge_id = p_charge
+            AND h.type IN ('one_time_payment', 'subscription_invoice')
+        ORDER BY h.type = 'subscription_invoice' DESC, h.id
+        LIMIT 1;
+    END IF;
     RETURN v_row;
 END
 $$;
@@ -3215,7 +3234,8 @@ CREATE TABLE payments.checkout_sessions (
     CONSTRAINT checkout_sessions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'open'::text, 'complete'::text, 'expired'::text, 'failed'::text]))),
     CONSTRAINT checkout_sessions_stripe_checkout_session_id_check CHECK ((stripe_checkout_session_id ~ '^cs_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT checkout_sessions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
-);
+)
+WITH (fillfactor='80');
 ALTER TABLE ONLY payments.checkout_sessions ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.checkout_sessions FORCE ROW LEVEL SECURITY;
@@ -3322,7 +3342,8 @@ CREATE TABLE payments.customers (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT customers_stripe_customer_id_check CHECK ((stripe_customer_id ~ '^cus_[A-Za-z0-9_]+$'::text))
-);
+)
+WITH (fillfactor='80');
 ALTER TABLE ONLY payments.customers ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.customers FORCE ROW LEVEL SECURITY;
@@ -3571,7 +3592,8 @@ CREATE TABLE payments.subscription_items (
     raw jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
-);
+)
+WITH (fillfactor='80');
 ALTER TABLE ONLY payments.subscription_items ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.subscription_items FORCE ROW LEVEL SECURITY;
@@ -3615,7 +3637,8 @@ CREATE TABLE payments.subscriptions (
     CONSTRAINT subscriptions_status_check CHECK ((status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text]))),
     CONSTRAINT subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT subscriptions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
-);
+)
+WITH (fillfactor='70');
 ALTER TABLE ONLY payments.subscriptions ALTER COLUMN raw SET COMPRESSION lz4;
 
 ALTER TABLE ONLY payments.subscriptions FORCE ROW LEVEL SECURITY;
@@ -3811,7 +3834,8 @@ CREATE TABLE public.orders (
     CONSTRAINT orders_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'refunded'::text, 'disputed'::text, 'fulfilled'::text, 'canceled'::text]))),
     CONSTRAINT orders_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
-);
+)
+WITH (fillfactor='80');
 
 ALTER TABLE ONLY public.orders FORCE ROW LEVEL SECURITY;
 
@@ -3847,7 +3871,8 @@ CREATE TABLE public.team_billing_status (
     access_until timestamp with time zone,
     CONSTRAINT team_billing_status_seats_check CHECK ((seats >= 0)),
     CONSTRAINT team_billing_status_subject_is_group CHECK ((subject_type <> 'user'::text))
-);
+)
+WITH (fillfactor='80');
 
 ALTER TABLE ONLY public.team_billing_status FORCE ROW LEVEL SECURITY;
 
@@ -4217,6 +4242,20 @@ CREATE INDEX payment_history_checkout_idx ON payments.payment_history USING btre
 
 
 --
+-- Name: payment_history_children_charge_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_children_charge_idx ON payments.payment_history USING btree (environment, stripe_charge_id) WHERE (type = ANY (ARRAY['refund'::text, 'dispute'::text]));
+
+
+--
+-- Name: payment_history_children_intent_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_children_intent_idx ON payments.payment_history USING btree (environment, stripe_payment_intent_id) WHERE (type = ANY (ARRAY['refund'::text, 'dispute'::text]));
+
+
+--
 -- Name: payment_history_dispute_key; Type: INDEX; Schema: payments; Owner: -
 --
 
@@ -4224,17 +4263,17 @@ CREATE UNIQUE INDEX payment_history_dispute_key ON payments.payment_history USIN
 
 
 --
+-- Name: payment_history_invoice_intent_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX payment_history_invoice_intent_idx ON payments.payment_history USING btree (environment, stripe_payment_intent_id) WHERE (type = 'subscription_invoice'::text);
+
+
+--
 -- Name: payment_history_one_time_payment_key; Type: INDEX; Schema: payments; Owner: -
 --
 
 CREATE UNIQUE INDEX payment_history_one_time_payment_key ON payments.payment_history USING btree (environment, stripe_payment_intent_id) WHERE (type = 'one_time_payment'::text);
-
-
---
--- Name: payment_history_payment_intent_idx; Type: INDEX; Schema: payments; Owner: -
---
-
-CREATE INDEX payment_history_payment_intent_idx ON payments.payment_history USING btree (environment, stripe_payment_intent_id) WHERE (stripe_payment_intent_id IS NOT NULL);
 
 
 --
