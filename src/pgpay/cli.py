@@ -160,28 +160,23 @@ def _progress_option(args: argparse.Namespace) -> Progress:
     return "always" if args.progress == "always" else args.progress == "auto"
 
 
-def cmd_catalog_sync(args: argparse.Namespace, settings: Settings) -> int:
+def _run_sync(args: argparse.Namespace, settings: Settings, everything: bool) -> int:
     from pgpay import catalog
 
     environment = _admin_environment(settings, args.environment)
+    scope = catalog.EVERYTHING if everything else catalog.CATALOG
     with database_url(settings.database_url, settings.home) as url:
-        results = catalog.sync(
-            settings, url, environment, catalog.CATALOG, progress=_progress_option(args)
-        )
+        results = catalog.sync(settings, url, environment, scope, progress=_progress_option(args))
     print(catalog.render_sync(results))
     return 1 if any(r.unsuccessful for r in results) else 0
+
+
+def cmd_catalog_sync(args: argparse.Namespace, settings: Settings) -> int:
+    return _run_sync(args, settings, everything=False)
 
 
 def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    from pgpay import catalog
-
-    environment = _admin_environment(settings, args.environment)
-    with database_url(settings.database_url, settings.home) as url:
-        results = catalog.sync(
-            settings, url, environment, catalog.EVERYTHING, progress=_progress_option(args)
-        )
-    print(catalog.render_sync(results))
-    return 1 if any(r.unsuccessful for r in results) else 0
+    return _run_sync(args, settings, everything=True)
 
 
 def cmd_catalog_list(args: argparse.Namespace, settings: Settings) -> int:

@@ -115,6 +115,8 @@ DECLARE
     v_existing payments.payment_history;
     v_subject record;
     v_status text;
+    v_type text;
+    v_key text;
     v_refund jsonb;
 BEGIN
     v_status := CASE
@@ -125,25 +127,25 @@ BEGIN
     END;
     SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_charge -> 'metadata', v_customer);
     v_existing := payments.invoice_payment_for_intent(p_environment, v_pi);
+    -- An invoice's charge goes to the invoice's row, any other to its intent's one-time payment.
     IF v_invoice IS NOT NULL OR v_existing.id IS NOT NULL THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'subscription_invoice', coalesce(v_invoice, v_existing.stripe_invoice_id),
-            v_status, p_event_at, 'charge', p_charge,
-            p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
-            p_amount => (p_charge ->> 'amount')::bigint,
-            p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
-            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
-        );
-    ELSIF v_pi IS NOT NULL THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'one_time_payment', v_pi, v_status, p_event_at, 'charge', p_charge,
-            p_charge => p_charge ->> 'id', p_customer => v_customer,
-            p_amount => (p_charge ->> 'amount')::bigint,
-            p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
-            p_metadata => coalesce(p_charge -> 'metadata', '{}'::jsonb),
-            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
-        );
+        v_type := 'subscription_invoice';
+        v_key := coalesce(v_invoice, v_existing.stripe_invoice_id);
+    ELSE
+        v_type := 'one_time_payment';
+        v_key := v_pi;
     END IF;
+    PERFORM payments.upsert_payment_history(
+        p_environment, v_type, v_key, v_status, p_event_at, 'charge', p_charge,
+        p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
+        p_amount => (p_charge ->> 'amount')::bigint,
+        p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
+        p_metadata => CASE
+            WHEN v_type = 'one_time_payment' THEN coalesce(p_charge -> 'metadata', '{}'::jsonb)
+            ELSE '{}'::jsonb
+        END,
+        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
+    );
     -- Older API versions embed the refunds in charge.refunded.
     FOR v_refund IN SELECT r FROM jsonb_array_elements(coalesce(p_charge -> 'refunds' -> 'data', '[]')) AS r LOOP
         PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
