@@ -58,39 +58,7 @@ CREATE DOMAIN payments.subject_id AS text
 
 CREATE FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_stray payments.payment_history;
-BEGIN
-    IF p_payment_intent IS NULL THEN
-        RETURN;
-    END IF;
-    -- A payment intent first seen on its own (new API shape: no invoice on it) was taken for a
-    -- one-time payment: fold what it learnt into the invoice row and drop it.
-    DELETE FROM payments.payment_history AS h
-    WHERE h.environment = p_environment AND h.type = 'one_time_payment'
-        AND h.stripe_payment_intent_id = p_payment_intent AND h.stripe_checkout_session_id IS NULL
-    RETURNING * INTO v_stray;
-    IF v_stray.id IS NULL THEN
-        RETURN;
-    END IF;
-    IF v_stray.raw ? 'charge' THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'subscription_invoice', p_invoice_id,
-            CASE WHEN v_stray.status IN ('partially_refunded', 'refunded') THEN 'succeeded' ELSE v_stray.status END,
-            pg_catalog.to_timestamp((v_stray.raw -> '_seen' ->> 'charge')::double precision),
-            'charge', v_stray.raw -> 'charge', p_payment_intent => p_payment_intent
-        );
-    END IF;
-    IF v_stray.raw ? '_failure' THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'subscription_invoice', p_invoice_id, 'failed',
-            pg_catalog.to_timestamp((v_stray.raw -> '_failure' ->> 'at')::double precision), NULL, NULL,
-            p_failure_message => v_stray.raw -> '_failure' ->> 'message'
-        );
-    END IF;
-END
-$$;
+    AS $$ body sha256:eb4b977937497832 $$;
 
 
 --
@@ -107,51 +75,7 @@ invoice''s row (its charge snapshot, status and failure), then removes it.';
 
 CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_pi text := payments.stripe_id(p_charge -> 'payment_intent');
-    v_invoice text := payments.stripe_id(p_charge -> 'invoice');
-    v_customer text := payments.stripe_id(p_charge -> 'customer');
-    v_existing payments.payment_history;
-    v_subject record;
-    v_status text;
-    v_type text;
-    v_key text;
-    v_refund jsonb;
-BEGIN
-    v_status := CASE
-        WHEN p_event_type = 'charge.failed' OR p_charge ->> 'status' = 'failed' THEN 'failed'
-        WHEN p_charge ->> 'status' = 'succeeded' OR p_event_type IN ('charge.succeeded', 'charge.refunded')
-            THEN 'succeeded'
-        ELSE 'pending'
-    END;
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_charge -> 'metadata', v_customer);
-    v_existing := payments.invoice_payment_for_intent(p_environment, v_pi);
-    -- An invoice's charge goes to the invoice's row, any other to its intent's one-time payment.
-    IF v_invoice IS NOT NULL OR v_existing.id IS NOT NULL THEN
-        v_type := 'subscription_invoice';
-        v_key := coalesce(v_invoice, v_existing.stripe_invoice_id);
-    ELSE
-        v_type := 'one_time_payment';
-        v_key := v_pi;
-    END IF;
-    PERFORM payments.upsert_payment_history(
-        p_environment, v_type, v_key, v_status, p_event_at, 'charge', p_charge,
-        p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
-        p_amount => (p_charge ->> 'amount')::bigint,
-        p_currency => p_charge ->> 'currency', p_failure_message => p_charge ->> 'failure_message',
-        p_metadata => CASE
-            WHEN v_type = 'one_time_payment' THEN coalesce(p_charge -> 'metadata', '{}'::jsonb)
-            ELSE '{}'::jsonb
-        END,
-        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
-    );
-    -- Older API versions embed the refunds in charge.refunded.
-    FOR v_refund IN SELECT r FROM jsonb_array_elements(coalesce(p_charge -> 'refunds' -> 'data', '[]')) AS r LOOP
-        PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
-    END LOOP;
-END
-$$;
+    AS $$ body sha256:ff5f4ebaccb5c266 $$;
 
 
 --
@@ -167,111 +91,7 @@ COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_
 
 CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$
-DECLARE
-    v_id text := p_session ->> 'id';
-    v_local text := p_session -> 'metadata' ->> 'pgpay_checkout_session_id';
-    v_customer text := payments.stripe_id(p_session -> 'customer');
-    v_pi text := payments.stripe_id(p_session -> 'payment_intent');
-    v_subscription text := payments.stripe_id(p_session -> 'subscription');
-    v_status text := CASE p_session ->> 'status' WHEN 'complete' THEN 'complete' WHEN 'expired' THEN 'expired'
-        ELSE 'open' END;
-    v_payment_status text := CASE
-        WHEN p_event_type = 'checkout.session.async_payment_succeeded' THEN 'paid'
-        ELSE p_session ->> 'payment_status'
-    END;
-    v_subject record;
-    v_payment text;
-BEGIN
-    IF p_event_type = 'checkout.session.expired' THEN
-        v_status := 'expired';
-    ELSIF p_event_type <> 'checkout.session.expired' AND v_status = 'open' THEN
-        v_status := 'complete';
-    END IF;
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_session -> 'metadata', v_customer);
-
-    -- A session pgpay created carries the local row id: attach the Stripe id if it was never stored.
-    IF v_local ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
-        UPDATE payments.checkout_sessions AS cs SET stripe_checkout_session_id = v_id
-        WHERE cs.id = v_local::uuid AND cs.environment = p_environment
-            AND cs.stripe_checkout_session_id IS NULL
-            AND NOT EXISTS (
-                SELECT FROM payments.checkout_sessions AS o
-                WHERE o.environment = p_environment AND o.stripe_checkout_session_id = v_id
-            );
-    END IF;
-
-    INSERT INTO payments.checkout_sessions AS cs (
-        environment, stripe_checkout_session_id, mode, status, payment_status, subject_type,
-        subject_id, customer_email, stripe_customer_id, stripe_payment_intent_id,
-        stripe_subscription_id, success_url, cancel_url, metadata, amount_total, currency,
-        expires_at, completed_at, last_event_at, raw
-    ) VALUES (
-        p_environment, v_id, coalesce(p_session ->> 'mode', 'payment'), v_status, v_payment_status,
-        v_subject.subject_type, v_subject.subject_id,
-        coalesce(p_session -> 'customer_details' ->> 'email', p_session ->> 'customer_email'),
-        v_customer, v_pi, v_subscription, p_session ->> 'success_url', p_session ->> 'cancel_url',
-        coalesce(p_session -> 'metadata', '{}'::jsonb), (p_session ->> 'amount_total')::bigint,
-        lower(p_session ->> 'currency'), payments.to_timestamptz(p_session -> 'expires_at'),
-        CASE WHEN v_status = 'complete' THEN p_event_at END, p_event_at, p_session
-    )
-    ON CONFLICT (environment, stripe_checkout_session_id) DO UPDATE SET
-        status = CASE
-            WHEN cs.status = 'complete' OR excluded.status = 'complete' THEN 'complete'
-            WHEN cs.status = 'expired' OR excluded.status = 'expired' THEN 'expired'
-            ELSE excluded.status
-        END,
-        payment_status = CASE
-            WHEN cs.payment_status IN ('paid', 'no_payment_required') THEN cs.payment_status
-            ELSE coalesce(excluded.payment_status, cs.payment_status)
-        END,
-        subject_type = coalesce(cs.subject_type, excluded.subject_type),
-        subject_id = CASE WHEN cs.subject_type IS NULL THEN excluded.subject_id ELSE cs.subject_id END,
-        customer_email = coalesce(cs.customer_email, excluded.customer_email),
-        stripe_customer_id = coalesce(cs.stripe_customer_id, excluded.stripe_customer_id),
-        stripe_payment_intent_id = coalesce(cs.stripe_payment_intent_id, excluded.stripe_payment_intent_id),
-        stripe_subscription_id = coalesce(cs.stripe_subscription_id, excluded.stripe_subscription_id),
-        amount_total = coalesce(excluded.amount_total, cs.amount_total),
-        currency = coalesce(cs.currency, excluded.currency),
-        expires_at = coalesce(cs.expires_at, excluded.expires_at),
-        completed_at = least(cs.completed_at, excluded.completed_at),
-        last_event_at = greatest(cs.last_event_at, excluded.last_event_at),
-        raw = CASE
-            WHEN cs.raw IS NULL OR payments.is_newer(
-                excluded.last_event_at, 0, excluded.raw, cs.last_event_at, 0, cs.raw
-            ) THEN excluded.raw
-            ELSE cs.raw
-        END;
-
-    IF v_status = 'complete' THEN
-        PERFORM payments.ensure_customer_mapping(
-            p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'checkout'
-        );
-    END IF;
-    IF v_subscription IS NOT NULL AND v_subject.subject_type IS NOT NULL THEN
-        UPDATE payments.subscriptions AS s
-        SET subject_type = v_subject.subject_type, subject_id = v_subject.subject_id
-        WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription
-            AND s.subject_type IS NULL;
-    END IF;
-
-    IF p_session ->> 'mode' = 'payment' AND v_pi IS NOT NULL AND v_status = 'complete' THEN
-        v_payment := CASE
-            WHEN p_event_type = 'checkout.session.async_payment_failed' THEN 'failed'
-            WHEN v_payment_status IN ('paid', 'no_payment_required') THEN 'succeeded'
-            ELSE 'pending'
-        END;
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'one_time_payment', v_pi, v_payment, p_event_at, 'checkout_session', p_session,
-            p_checkout_session => v_id, p_customer => v_customer,
-            p_amount => (p_session ->> 'amount_total')::bigint, p_currency => p_session ->> 'currency',
-            p_metadata => coalesce(p_session -> 'metadata', '{}'::jsonb),
-            p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id,
-            p_failure_message => CASE WHEN v_payment = 'failed' THEN 'asynchronous payment failed' END
-        );
-    END IF;
-END
-$_$;
+    AS $_$ body sha256:7ca5ca4227387c16 $_$;
 
 
 --
@@ -288,40 +108,7 @@ records the one-time payment (pending while an asynchronous method is unpaid).';
 
 CREATE FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_id text := p_customer ->> 'id';
-    v_subject record;
-BEGIN
-    INSERT INTO payments.customers AS c (
-        environment, stripe_customer_id, email, name, metadata, deleted, stripe_created,
-        last_event_at, raw
-    ) VALUES (
-        p_environment, v_id, p_customer ->> 'email', p_customer ->> 'name',
-        coalesce(p_customer -> 'metadata', '{}'::jsonb),
-        p_deleted OR coalesce((p_customer ->> 'deleted')::boolean, FALSE),
-        payments.to_timestamptz(p_customer -> 'created'), p_event_at, p_customer
-    )
-    ON CONFLICT (environment, stripe_customer_id) DO UPDATE SET
-        email = coalesce(excluded.email, c.email),
-        name = coalesce(excluded.name, c.name),
-        metadata = CASE WHEN excluded.deleted THEN c.metadata ELSE excluded.metadata END,
-        deleted = excluded.deleted,
-        stripe_created = coalesce(c.stripe_created, excluded.stripe_created),
-        last_event_at = excluded.last_event_at,
-        raw = excluded.raw
-    WHERE NOT c.deleted
-        AND (
-            excluded.deleted
-            OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, c.last_event_at, 0, c.raw)
-        );
-
-    SELECT * INTO v_subject FROM payments.subject_from_metadata(coalesce(p_customer -> 'metadata', '{}'));
-    PERFORM payments.ensure_customer_mapping(
-        p_environment, v_subject.subject_type, v_subject.subject_id, v_id, 'metadata'
-    );
-END
-$$;
+    AS $$ body sha256:5079c6e7b10864e7 $$;
 
 
 --
@@ -337,32 +124,7 @@ COMMENT ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb
 
 CREATE FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_pi text := payments.stripe_id(p_dispute -> 'payment_intent');
-    v_charge text := payments.stripe_id(p_dispute -> 'charge');
-    v_parent payments.payment_history;
-    v_status text := CASE
-        WHEN p_dispute ->> 'status' IN ('won', 'warning_closed') THEN 'won'
-        WHEN p_dispute ->> 'status' = 'lost' THEN 'lost'
-        WHEN p_event_type = 'charge.dispute.funds_reinstated' THEN 'won'
-        ELSE 'disputed'
-    END;
-BEGIN
-    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'dispute', p_dispute ->> 'id', v_status, p_event_at, 'dispute', p_dispute,
-        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
-        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
-        p_checkout_session => v_parent.stripe_checkout_session_id,
-        p_customer => v_parent.stripe_customer_id,
-        p_amount => (p_dispute ->> 'amount')::bigint, p_currency => p_dispute ->> 'currency',
-        p_description => p_dispute ->> 'reason',
-        p_metadata => coalesce(p_dispute -> 'metadata', '{}'::jsonb),
-        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
-    );
-END
-$$;
+    AS $$ body sha256:fe07d3d9e028fa85 $$;
 
 
 --
@@ -378,86 +140,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_id text := p_invoice ->> 'id';
-    v_customer text := payments.stripe_id(p_invoice -> 'customer');
-    v_details jsonb := p_invoice -> 'parent' -> 'subscription_details';
-    v_subscription text := coalesce(
-        payments.stripe_id(p_invoice -> 'subscription'), payments.stripe_id(v_details -> 'subscription')
-    );
-    v_metadata jsonb := coalesce(v_details -> 'metadata', p_invoice -> 'subscription_details' -> 'metadata', '{}')
-        || coalesce(p_invoice -> 'metadata', '{}'::jsonb);
-    v_payment jsonb;
-    v_pi text;
-    v_charge text;
-    v_subject record;
-    v_event_status text;
-    v_object_status text;
-BEGIN
-    IF v_subscription IS NULL THEN
-        RETURN;
-    END IF;
-    SELECT p INTO v_payment
-    FROM jsonb_array_elements(coalesce(p_invoice -> 'payments' -> 'data', '[]')) AS p
-    WHERE p -> 'payment' ->> 'type' = 'payment_intent'
-    ORDER BY p ->> 'status' = 'paid' DESC, (p ->> 'is_default')::boolean DESC NULLS LAST
-    LIMIT 1;
-    v_pi := coalesce(
-        payments.stripe_id(p_invoice -> 'payment_intent'),
-        payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
-    );
-    IF v_pi IS NULL THEN
-        -- Webhooks do not expand invoice.payments: an invoice_payment.paid event may have said it.
-        SELECT w.payload -> 'data' -> 'object' INTO v_payment
-        FROM payments.webhook_events AS w
-        WHERE w.environment = p_environment AND w.type LIKE 'invoice_payment.%'
-            AND w.payload -> 'data' -> 'object' ->> 'invoice' = v_id
-            AND w.payload -> 'data' -> 'object' -> 'payment' ->> 'type' = 'payment_intent'
-        ORDER BY w.payload -> 'data' -> 'object' ->> 'status' = 'paid' DESC, w.stripe_created DESC, w.id
-        LIMIT 1;
-        v_pi := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
-    END IF;
-    v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
-    v_event_status := CASE p_event_type
-        WHEN 'invoice.paid' THEN 'succeeded'
-        WHEN 'invoice.payment_succeeded' THEN 'succeeded'
-        WHEN 'invoice.payment_failed' THEN 'failed'
-        WHEN 'invoice.payment_action_required' THEN 'requires_action'
-        WHEN 'invoice.voided' THEN 'void'
-        WHEN 'invoice.marked_uncollectible' THEN 'uncollectible'
-        ELSE 'pending'
-    END;
-    v_object_status := CASE p_invoice ->> 'status'
-        WHEN 'paid' THEN 'succeeded' WHEN 'void' THEN 'void' WHEN 'uncollectible' THEN 'uncollectible'
-        ELSE 'pending'
-    END;
-    IF payments.payment_status_rank('subscription_invoice', v_object_status)
-        > payments.payment_status_rank('subscription_invoice', v_event_status) THEN
-        v_event_status := v_object_status;
-    END IF;
-
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, v_metadata, v_customer);
-    IF v_subject.subject_type IS NULL THEN
-        SELECT s.subject_type, s.subject_id::text INTO v_subject
-        FROM payments.subscriptions AS s
-        WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription;
-    END IF;
-
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'subscription_invoice', v_id, v_event_status, p_event_at, 'invoice', p_invoice,
-        p_payment_intent => v_pi, p_charge => v_charge,
-        p_subscription => v_subscription, p_customer => v_customer,
-        p_amount => (p_invoice ->> 'amount_due')::bigint,
-        p_currency => p_invoice ->> 'currency',
-        p_description => p_invoice ->> 'billing_reason',
-        p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
-        p_metadata => v_metadata,
-        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
-    );
-    PERFORM payments.absorb_stray_payment(p_environment, v_id, v_pi);
-END
-$$;
+    AS $$ body sha256:75a2f57a5f7eb449 $$;
 
 
 --
@@ -474,27 +157,7 @@ payment intent under payments); invoices without a subscription are not billing 
 
 CREATE FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_invoice text := payments.stripe_id(p_invoice_payment -> 'invoice');
-    v_pi text := payments.stripe_id(p_invoice_payment -> 'payment' -> 'payment_intent');
-BEGIN
-    IF v_pi IS NULL OR NOT EXISTS (
-        SELECT FROM payments.payment_history AS h
-        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
-            AND h.stripe_invoice_id = v_invoice
-    ) THEN
-        -- The invoice is not known yet: apply_invoice finds this event in the ledger when it comes.
-        RETURN;
-    END IF;
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'subscription_invoice', v_invoice, NULL, p_event_at, NULL, NULL,
-        p_payment_intent => v_pi,
-        p_charge => payments.stripe_id(p_invoice_payment -> 'payment' -> 'charge')
-    );
-    PERFORM payments.absorb_stray_payment(p_environment, v_invoice, v_pi);
-END
-$$;
+    AS $$ body sha256:137f947b2d187021 $$;
 
 
 --
@@ -511,41 +174,7 @@ where webhooks carry invoices without their payments).';
 
 CREATE FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_id text := p_intent ->> 'id';
-    v_customer text := payments.stripe_id(p_intent -> 'customer');
-    v_subject record;
-    v_status text;
-BEGIN
-    -- Invoice payments belong to the invoice's row (old API: PaymentIntent.invoice; new API: the
-    -- invoice lists the intent under payments, and may arrive first).
-    IF payments.stripe_id(p_intent -> 'invoice') IS NOT NULL
-        OR (payments.invoice_payment_for_intent(p_environment, v_id)).id IS NOT NULL THEN
-        RETURN;
-    END IF;
-    v_status := CASE
-        WHEN p_event_type = 'payment_intent.succeeded' OR p_intent ->> 'status' = 'succeeded' THEN 'succeeded'
-        WHEN p_event_type = 'payment_intent.payment_failed' THEN 'failed'
-        WHEN p_event_type = 'payment_intent.canceled' OR p_intent ->> 'status' = 'canceled' THEN 'canceled'
-        WHEN p_intent ->> 'status' = 'requires_action' THEN 'requires_action'
-        ELSE 'pending'
-    END;
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_intent -> 'metadata', v_customer);
-    PERFORM payments.ensure_customer_mapping(
-        p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
-    );
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'one_time_payment', v_id, v_status, p_event_at, 'payment_intent', p_intent,
-        p_charge => payments.stripe_id(p_intent -> 'latest_charge'), p_customer => v_customer,
-        p_amount => (p_intent ->> 'amount')::bigint, p_currency => p_intent ->> 'currency',
-        p_description => p_intent ->> 'description',
-        p_failure_message => p_intent -> 'last_payment_error' ->> 'message',
-        p_metadata => coalesce(p_intent -> 'metadata', '{}'::jsonb),
-        p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
-    );
-END
-$$;
+    AS $$ body sha256:77d2aba2a83259cc $$;
 
 
 --
@@ -621,51 +250,7 @@ COMMENT ON COLUMN payments.payment_history.amount IS 'Amount in minor units of c
 
 CREATE FUNCTION payments.apply_payment_to_order(p_order_id uuid, p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_order public.orders;
-    v_target text := payments.order_status_for_payment(p_payment);
-    v_disputed_at timestamptz;
-BEGIN
-    SELECT * INTO v_order FROM public.orders AS o
-    WHERE o.id = p_order_id AND o.environment = p_payment.environment;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    -- An order that states its price is paid only by a payment of at least that amount in that
-    -- currency (a cheaper checkout must not pay for a dearer order).
-    IF v_target IN ('paid', 'refunded', 'disputed')
-        AND (
-            (v_order.amount IS NOT NULL AND p_payment.amount < v_order.amount)
-            OR (v_order.currency IS NOT NULL AND p_payment.currency IS DISTINCT FROM v_order.currency)
-        ) THEN
-        RETURN;
-    END IF;
-    SELECT min(d.stripe_created) INTO v_disputed_at FROM payments.payment_history AS d
-    WHERE d.environment = p_payment.environment AND d.type = 'dispute'
-        AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id;
-    UPDATE public.orders AS o SET
-        status = CASE WHEN o.status = 'fulfilled' THEN o.status ELSE v_target END,
-        amount = coalesce(o.amount, nullif(p_payment.amount, 0)),
-        currency = coalesce(o.currency, p_payment.currency),
-        amount_refunded = coalesce(p_payment.amount_refunded, 0),
-        stripe_checkout_session_id = coalesce(o.stripe_checkout_session_id, p_payment.stripe_checkout_session_id),
-        stripe_payment_intent_id = coalesce(o.stripe_payment_intent_id, p_payment.stripe_payment_intent_id),
-        subject_type = coalesce(o.subject_type, p_payment.subject_type),
-        subject_id = CASE WHEN o.subject_type IS NULL THEN p_payment.subject_id ELSE o.subject_id END,
-        paid_at = CASE
-            WHEN v_target IN ('paid', 'refunded', 'disputed') THEN coalesce(o.paid_at, now())
-            ELSE o.paid_at
-        END,
-        failed_at = CASE WHEN v_target = 'failed' THEN coalesce(o.failed_at, now()) ELSE o.failed_at END,
-        refunded_at = CASE
-            WHEN p_payment.amount_refunded > 0 THEN coalesce(o.refunded_at, now())
-            ELSE o.refunded_at
-        END,
-        disputed_at = coalesce(v_disputed_at, o.disputed_at)
-    WHERE o.id = p_order_id;
-END
-$$;
+    AS $$ body sha256:7f704e1f076431f4 $$;
 
 
 --
@@ -682,42 +267,7 @@ An order with an amount or currency is not paid by a smaller payment or one in a
 
 CREATE FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    INSERT INTO payments.prices AS p (
-        environment, stripe_price_id, stripe_product_id, active, deleted, currency, unit_amount,
-        type, recurring_interval, recurring_interval_count, lookup_key, nickname, metadata,
-        stripe_created, last_event_at, raw
-    ) VALUES (
-        p_environment, p_price ->> 'id', payments.stripe_id(p_price -> 'product'),
-        coalesce((p_price ->> 'active')::boolean, TRUE) AND NOT p_deleted, p_deleted,
-        lower(p_price ->> 'currency'), (p_price ->> 'unit_amount')::bigint, p_price ->> 'type',
-        p_price -> 'recurring' ->> 'interval', (p_price -> 'recurring' ->> 'interval_count')::integer,
-        p_price ->> 'lookup_key', p_price ->> 'nickname', coalesce(p_price -> 'metadata', '{}'::jsonb),
-        payments.to_timestamptz(p_price -> 'created'), p_event_at, p_price
-    )
-    ON CONFLICT (environment, stripe_price_id) DO UPDATE SET
-        stripe_product_id = coalesce(excluded.stripe_product_id, p.stripe_product_id),
-        active = excluded.active,
-        deleted = excluded.deleted,
-        currency = coalesce(excluded.currency, p.currency),
-        unit_amount = coalesce(excluded.unit_amount, p.unit_amount),
-        type = coalesce(excluded.type, p.type),
-        recurring_interval = coalesce(excluded.recurring_interval, p.recurring_interval),
-        recurring_interval_count = coalesce(excluded.recurring_interval_count, p.recurring_interval_count),
-        lookup_key = CASE WHEN excluded.deleted THEN p.lookup_key ELSE excluded.lookup_key END,
-        nickname = CASE WHEN excluded.deleted THEN p.nickname ELSE excluded.nickname END,
-        metadata = CASE WHEN excluded.deleted THEN p.metadata ELSE excluded.metadata END,
-        stripe_created = coalesce(p.stripe_created, excluded.stripe_created),
-        last_event_at = excluded.last_event_at,
-        raw = excluded.raw
-    WHERE NOT p.deleted
-        AND (
-            excluded.deleted
-            OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
-        );
-END
-$$;
+    AS $$ body sha256:0fab3c6424d77263 $$;
 
 
 --
@@ -733,35 +283,7 @@ COMMENT ON FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_ev
 
 CREATE FUNCTION payments.apply_product(p_environment text, p_product jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    INSERT INTO payments.products AS p (
-        environment, stripe_product_id, name, description, active, deleted, default_price,
-        metadata, stripe_created, last_event_at, raw
-    ) VALUES (
-        p_environment, p_product ->> 'id', p_product ->> 'name', p_product ->> 'description',
-        coalesce((p_product ->> 'active')::boolean, TRUE) AND NOT p_deleted, p_deleted,
-        payments.stripe_id(p_product -> 'default_price'),
-        coalesce(p_product -> 'metadata', '{}'::jsonb),
-        payments.to_timestamptz(p_product -> 'created'), p_event_at, p_product
-    )
-    ON CONFLICT (environment, stripe_product_id) DO UPDATE SET
-        name = coalesce(excluded.name, p.name),
-        description = CASE WHEN excluded.deleted THEN p.description ELSE excluded.description END,
-        active = excluded.active,
-        deleted = excluded.deleted,
-        default_price = CASE WHEN excluded.deleted THEN p.default_price ELSE excluded.default_price END,
-        metadata = CASE WHEN excluded.deleted THEN p.metadata ELSE excluded.metadata END,
-        stripe_created = coalesce(p.stripe_created, excluded.stripe_created),
-        last_event_at = excluded.last_event_at,
-        raw = excluded.raw
-    WHERE NOT p.deleted
-        AND (
-            excluded.deleted
-            OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, p.last_event_at, 0, p.raw)
-        );
-END
-$$;
+    AS $$ body sha256:ce50eb3f11c07180 $$;
 
 
 --
@@ -777,40 +299,7 @@ COMMENT ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, 
 
 CREATE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_pi text := payments.stripe_id(p_refund -> 'payment_intent');
-    v_charge text := payments.stripe_id(p_refund -> 'charge');
-    v_parent payments.payment_history;
-    v_status text := CASE p_refund ->> 'status'
-        WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
-        WHEN 'requires_action' THEN 'requires_action' ELSE 'pending'
-    END;
-BEGIN
-    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'refund', p_refund ->> 'id', v_status, p_event_at, 'refund', p_refund,
-        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
-        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
-        p_checkout_session => v_parent.stripe_checkout_session_id,
-        p_customer => v_parent.stripe_customer_id,
-        p_amount => (p_refund ->> 'amount')::bigint, p_currency => p_refund ->> 'currency',
-        p_failure_message => p_refund ->> 'failure_reason',
-        p_metadata => coalesce(p_refund -> 'metadata', '{}'::jsonb),
-        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
-    );
-    -- The payment re-derives its refunded amount from its live refunds (a payment that has not
-    -- arrived yet does so when it does).
-    IF v_parent.id IS NOT NULL THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, v_parent.type,
-            CASE WHEN v_parent.type = 'subscription_invoice' THEN v_parent.stripe_invoice_id
-                ELSE v_parent.stripe_payment_intent_id END,
-            NULL, p_event_at, NULL, NULL
-        );
-    END IF;
-END
-$$;
+    AS $$ body sha256:bf3e2b50cb247888 $$;
 
 
 --
@@ -827,133 +316,7 @@ canceled) refunds.';
 
 CREATE FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_id text := p_subscription ->> 'id';
-    v_customer text := payments.stripe_id(p_subscription -> 'customer');
-    v_items jsonb := coalesce(p_subscription -> 'items' -> 'data', '[]'::jsonb);
-    v_first jsonb := coalesce(p_subscription -> 'items' -> 'data' -> 0, '{}'::jsonb);
-    v_subject record;
-    v_period_start timestamptz;
-    v_period_end timestamptz;
-    v_applied integer;
-BEGIN
-    SELECT * INTO v_subject
-    FROM payments.resolve_subject(p_environment, p_subscription -> 'metadata', v_customer);
-
-    SELECT min(payments.to_timestamptz(i -> 'current_period_start')),
-        max(payments.to_timestamptz(i -> 'current_period_end'))
-    INTO v_period_start, v_period_end
-    FROM jsonb_array_elements(v_items) AS i;
-    v_period_start := coalesce(payments.to_timestamptz(p_subscription -> 'current_period_start'), v_period_start);
-    v_period_end := coalesce(payments.to_timestamptz(p_subscription -> 'current_period_end'), v_period_end);
-
-    INSERT INTO payments.subscriptions AS s (
-        environment, stripe_subscription_id, stripe_customer_id, subject_type, subject_id, status,
-        stripe_price_id, stripe_product_id, quantity, cancel_at_period_end, cancel_at, canceled_at,
-        ended_at, current_period_start, current_period_end, trial_start, trial_end, metadata,
-        stripe_created, last_event_at, raw
-    ) VALUES (
-        p_environment, v_id, v_customer, v_subject.subject_type, v_subject.subject_id,
-        p_subscription ->> 'status',
-        payments.stripe_id(v_first -> 'price'),
-        payments.stripe_id(v_first -> 'price' -> 'product'),
-        coalesce((v_first ->> 'quantity')::integer, (p_subscription ->> 'quantity')::integer),
-        coalesce((p_subscription ->> 'cancel_at_period_end')::boolean, FALSE),
-        payments.to_timestamptz(p_subscription -> 'cancel_at'),
-        payments.to_timestamptz(p_subscription -> 'canceled_at'),
-        payments.to_timestamptz(p_subscription -> 'ended_at'),
-        v_period_start, v_period_end,
-        payments.to_timestamptz(p_subscription -> 'trial_start'),
-        payments.to_timestamptz(p_subscription -> 'trial_end'),
-        coalesce(p_subscription -> 'metadata', '{}'::jsonb),
-        payments.to_timestamptz(p_subscription -> 'created'), p_event_at, p_subscription
-    )
-    ON CONFLICT (environment, stripe_subscription_id) DO UPDATE SET
-        stripe_customer_id = coalesce(s.stripe_customer_id, excluded.stripe_customer_id),
-        subject_type = coalesce(s.subject_type, excluded.subject_type),
-        subject_id = CASE WHEN s.subject_type IS NULL THEN excluded.subject_id ELSE s.subject_id END,
-        status = excluded.status,
-        stripe_price_id = excluded.stripe_price_id,
-        stripe_product_id = excluded.stripe_product_id,
-        quantity = excluded.quantity,
-        cancel_at_period_end = excluded.cancel_at_period_end,
-        cancel_at = excluded.cancel_at,
-        canceled_at = excluded.canceled_at,
-        ended_at = excluded.ended_at,
-        current_period_start = excluded.current_period_start,
-        current_period_end = excluded.current_period_end,
-        trial_start = excluded.trial_start,
-        trial_end = excluded.trial_end,
-        metadata = excluded.metadata,
-        stripe_created = coalesce(s.stripe_created, excluded.stripe_created),
-        last_event_at = excluded.last_event_at,
-        raw = excluded.raw
-    WHERE CASE
-        WHEN payments.is_terminal_subscription_status(s.status) THEN
-            payments.is_terminal_subscription_status(excluded.status)
-            AND payments.is_newer(
-                excluded.last_event_at, 0, excluded.raw, s.last_event_at, 0, s.raw
-            )
-        ELSE
-            payments.is_terminal_subscription_status(excluded.status)
-            OR payments.is_newer(
-                excluded.last_event_at,
-                coalesce((extract(EPOCH FROM excluded.current_period_end)::bigint / 60)::integer, 0) * 8
-                + payments.subscription_status_rank(excluded.status),
-                excluded.raw,
-                s.last_event_at,
-                coalesce((extract(EPOCH FROM s.current_period_end)::bigint / 60)::integer, 0) * 8
-                + payments.subscription_status_rank(s.status),
-                s.raw
-            )
-    END;
-    GET DIAGNOSTICS v_applied = ROW_COUNT;
-
-    PERFORM payments.ensure_customer_mapping(
-        p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
-    );
-    -- Payments that arrived before their subscription learn its subject.
-    IF v_subject.subject_type IS NOT NULL THEN
-        UPDATE payments.payment_history AS h
-        SET subject_type = v_subject.subject_type, subject_id = v_subject.subject_id
-        WHERE h.environment = p_environment AND h.stripe_subscription_id = v_id
-            AND h.subject_type IS NULL;
-    END IF;
-
-    IF v_applied = 0 THEN
-        RETURN;
-    END IF;
-
-    INSERT INTO payments.subscription_items AS si (
-        environment, stripe_subscription_item_id, stripe_subscription_id, stripe_price_id,
-        stripe_product_id, quantity, current_period_start, current_period_end, deleted, metadata, raw
-    )
-    SELECT p_environment, i ->> 'id', v_id, payments.stripe_id(i -> 'price'),
-        payments.stripe_id(i -> 'price' -> 'product'), (i ->> 'quantity')::integer,
-        coalesce(payments.to_timestamptz(i -> 'current_period_start'), v_period_start),
-        coalesce(payments.to_timestamptz(i -> 'current_period_end'), v_period_end),
-        FALSE, coalesce(i -> 'metadata', '{}'::jsonb), i
-    FROM jsonb_array_elements(v_items) AS i
-    ON CONFLICT (environment, stripe_subscription_item_id) DO UPDATE SET
-        stripe_price_id = excluded.stripe_price_id,
-        stripe_product_id = excluded.stripe_product_id,
-        quantity = excluded.quantity,
-        current_period_start = excluded.current_period_start,
-        current_period_end = excluded.current_period_end,
-        deleted = FALSE,
-        metadata = excluded.metadata,
-        raw = excluded.raw;
-
-    -- Items no longer on the subscription (a plan swap, a removed add-on) are marked deleted.
-    UPDATE payments.subscription_items AS si
-    SET deleted = TRUE
-    WHERE si.environment = p_environment AND si.stripe_subscription_id = v_id AND NOT si.deleted
-        AND si.stripe_subscription_item_id NOT IN (
-            SELECT i ->> 'id' FROM jsonb_array_elements(v_items) AS i WHERE i ->> 'id' IS NOT NULL
-        );
-END
-$$;
+    AS $$ body sha256:97009ba07f89b14e $$;
 
 
 --
@@ -971,20 +334,7 @@ event time, then period end, then status rank; a canceled or incomplete_expired 
 CREATE FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-DECLARE
-    v_user text := payments.current_user_id();
-BEGIN
-    IF v_user IS NULL OR p_subject_type IS NULL OR p_subject_id IS NULL THEN
-        RETURN FALSE;
-    ELSIF p_subject_type = 'user' THEN
-        RETURN p_subject_id = v_user;
-    ELSIF payments.is_group_subject_type(p_subject_type) THEN
-        RETURN coalesce(payments.is_billing_admin(p_subject_type, p_subject_id), FALSE);
-    END IF;
-    RETURN FALSE;
-END
-$$;
+    AS $$ body sha256:f198814d462a4808 $$;
 
 
 --
@@ -1002,21 +352,7 @@ subject: its billing admins (payments.is_billing_admin). Anonymous callers and u
 CREATE FUNCTION payments.can_read_subject(p_subject_type text, p_subject_id text) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-DECLARE
-    v_user text := payments.current_user_id();
-BEGIN
-    IF v_user IS NULL OR p_subject_type IS NULL OR p_subject_id IS NULL THEN
-        RETURN FALSE;
-    ELSIF p_subject_type = 'user' THEN
-        RETURN p_subject_id = v_user;
-    ELSIF payments.is_group_subject_type(p_subject_type) THEN
-        RETURN coalesce(payments.is_member(p_subject_type, p_subject_id), FALSE)
-            OR coalesce(payments.is_billing_admin(p_subject_type, p_subject_id), FALSE);
-    END IF;
-    RETURN FALSE;
-END
-$$;
+    AS $$ body sha256:da9db29d942fdcf9 $$;
 
 
 --
@@ -1034,9 +370,7 @@ only that user. A group subject: any member (member, admin or owner). Anonymous 
 CREATE FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-    SELECT payments.can_read_subject(p_subject_type, p_subject_id)
-$$;
+    AS $$ body sha256:35bee43d6bbc14e7 $$;
 
 
 --
@@ -1055,25 +389,7 @@ whole group to use. Anonymous callers: never.';
 CREATE FUNCTION payments.current_claims() RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-DECLARE
-    v_raw text := current_setting('request.jwt.claims', TRUE);
-    v_claims jsonb;
-BEGIN
-    IF v_raw IS NULL OR btrim(v_raw) = '' THEN
-        RETURN '{}'::jsonb;
-    END IF;
-    BEGIN
-        v_claims := v_raw::jsonb;
-    EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
-        RETURN '{}'::jsonb;
-    END;
-    IF jsonb_typeof(v_claims) IS DISTINCT FROM 'object' THEN
-        RETURN '{}'::jsonb;
-    END IF;
-    RETURN v_claims;
-END
-$$;
+    AS $$ body sha256:96a96dc55c69857b $$;
 
 
 --
@@ -1091,13 +407,7 @@ missing, empty, not JSON or not an object. Never raises.';
 CREATE FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$
-    SELECT m.role
-    FROM payments.memberships AS m
-    WHERE m.subject_type = p_subject_type
-        AND m.subject_id::text = p_subject_id
-        AND m.user_id::text = payments.current_user_id()
-$$;
+    AS $$ body sha256:2ed5f0b5cfd3bb81 $$;
 
 
 --
@@ -1115,13 +425,7 @@ or NULL. Only ever about the caller. Runs as pgpay_writer, which may read paymen
 CREATE FUNCTION payments."current_role"() RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-    SELECT CASE
-        WHEN jsonb_typeof(c.claims -> 'role') = 'string' AND c.claims ->> 'role' <> '' THEN c.claims ->> 'role'
-        ELSE 'anon'
-    END
-    FROM (SELECT payments.current_claims() AS claims) AS c
-$$;
+    AS $$ body sha256:bba21ae143b36b00 $$;
 
 
 --
@@ -1139,16 +443,7 @@ Call it qualified: payments.current_role() (a bare current_role is SQL''s own ke
 CREATE FUNCTION payments.current_user_id() RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $_$
-    SELECT CASE
-        WHEN jsonb_typeof(c.claims -> 'sub') = 'string'
-            AND c.claims ->> 'sub' ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
-            AND jsonb_typeof(c.claims -> 'role') = 'string'
-            AND c.claims ->> 'role' NOT IN ('', 'anon')
-            THEN c.claims ->> 'sub'
-    END
-    FROM (SELECT payments.current_claims() AS claims) AS c
-$_$;
+    AS $_$ body sha256:a9900f82e383a01f $_$;
 
 
 --
@@ -1166,12 +461,7 @@ claim or role anon, no sub, a sub that is not a JSON string or not a valid payme
 CREATE FUNCTION payments.current_user_uuid() RETURNS uuid
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $_$
-    SELECT CASE
-        WHEN u.id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN u.id::uuid
-    END
-    FROM (SELECT payments.current_user_id() AS id) AS u
-$_$;
+    AS $_$ body sha256:3027dedaf0d6c834 $_$;
 
 
 --
@@ -1189,41 +479,7 @@ instead of raising.';
 
 CREATE FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$
-DECLARE
-    v_existing payments.stripe_customer_mappings;
-BEGIN
-    IF p_subject_type IS NULL OR p_subject_id IS NULL OR p_customer_id IS NULL
-        OR p_customer_id !~ '^cus_[A-Za-z0-9_]+$' THEN
-        RETURN;
-    END IF;
-    SELECT * INTO v_existing FROM payments.stripe_customer_mappings AS m
-    WHERE m.environment = p_environment AND m.stripe_customer_id = p_customer_id;
-    IF NOT FOUND THEN
-        -- Either unique key conflicting means the subject or the customer is already mapped: never moved.
-        INSERT INTO payments.stripe_customer_mappings
-            (environment, subject_type, subject_id, stripe_customer_id, source)
-        VALUES (p_environment, p_subject_type, p_subject_id, p_customer_id, p_source)
-        ON CONFLICT DO NOTHING;
-        IF NOT FOUND THEN
-            RETURN;
-        END IF;
-        -- A new mapping gives a subject to rows that arrived before it.
-        UPDATE payments.subscriptions AS s
-        SET subject_type = p_subject_type, subject_id = p_subject_id
-        WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
-            AND s.subject_type IS NULL;
-        UPDATE payments.payment_history AS h
-        SET subject_type = p_subject_type, subject_id = p_subject_id
-        WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id
-            AND h.subject_type IS NULL;
-    ELSIF v_existing.subject_type = p_subject_type AND v_existing.subject_id = p_subject_id
-        AND payments.mapping_source_rank(p_source) > payments.mapping_source_rank(v_existing.source) THEN
-        -- The same pair seen again: settle its source on the strongest evidence, whatever the order.
-        UPDATE payments.stripe_customer_mappings AS m SET source = p_source WHERE m.id = v_existing.id;
-    END IF;
-END
-$_$;
+    AS $_$ body sha256:b3ff9276949e626e $_$;
 
 
 --
@@ -1240,45 +496,7 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$
-DECLARE
-    v_object jsonb := p_event -> 'data' -> 'object';
-    v_kind text := v_object ->> 'object';
-    v_intent text := payments.stripe_id(v_object -> 'payment_intent');
-    v_pay jsonb;
-BEGIN
-    -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays)
-    -- share the payment intent's lock; invoices also lock themselves; objects of a customer also
-    -- lock the customer (a new customer mapping and a subscription arriving at the same time must
-    -- see each other). Callers take the locks in array order (sorted), so they cannot deadlock.
-    IF v_kind = 'payment_intent' THEN
-        v_intent := v_object ->> 'id';
-    ELSIF v_kind = 'invoice' AND v_intent IS NULL THEN
-        SELECT pay INTO v_pay
-        FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
-        WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
-        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
-        LIMIT 1;
-        v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
-    ELSIF v_kind = 'invoice_payment' THEN
-        v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
-    END IF;
-    RETURN (
-        SELECT array_agg(DISTINCT k ORDER BY k)
-        FROM unnest(ARRAY[
-            v_intent,
-            CASE
-                WHEN v_kind IN ('invoice', 'customer', 'subscription', 'product', 'price')
-                    OR v_intent IS NULL
-                    THEN coalesce(v_object ->> 'id', p_event ->> 'id')
-            END,
-            CASE WHEN v_kind = 'invoice_payment' THEN payments.stripe_id(v_object -> 'invoice') END,
-            payments.stripe_id(v_object -> 'customer')
-        ]) AS k
-        WHERE k IS NOT NULL
-    );
-END
-$$;
+    AS $$ body sha256:e65f8b0ba979fb5c $$;
 
 
 --
@@ -1287,28 +505,7 @@ $$;
 
 CREATE FUNCTION payments.handled_event_types() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT ARRAY[
-        'customer.created', 'customer.updated', 'customer.deleted',
-        'product.created', 'product.updated', 'product.deleted',
-        'price.created', 'price.updated', 'price.deleted',
-        'checkout.session.completed', 'checkout.session.async_payment_succeeded',
-        'checkout.session.async_payment_failed', 'checkout.session.expired',
-        'payment_intent.succeeded', 'payment_intent.payment_failed', 'payment_intent.canceled',
-        'payment_intent.processing', 'payment_intent.requires_action',
-        'charge.succeeded', 'charge.failed', 'charge.refunded', 'charge.refund.updated',
-        'refund.created', 'refund.updated', 'refund.failed',
-        'charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed',
-        'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated',
-        'invoice.paid', 'invoice.payment_succeeded', 'invoice.payment_failed',
-        'invoice.payment_action_required', 'invoice.voided', 'invoice.marked_uncollectible',
-        'invoice_payment.paid',
-        'customer.subscription.created', 'customer.subscription.updated',
-        'customer.subscription.deleted', 'customer.subscription.paused',
-        'customer.subscription.resumed', 'customer.subscription.trial_will_end',
-        'customer.subscription.pending_update_applied', 'customer.subscription.pending_update_expired'
-    ]::text[]
-$$;
+    AS $$ body sha256:714406df1b7587c8 $$;
 
 
 --
@@ -1326,106 +523,7 @@ The managed webhook endpoint subscribes to exactly these.';
 CREATE FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text DEFAULT 'webhook'::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$
-#variable_conflict use_column
-DECLARE
-    v_environment text := ingest_stripe_event.environment;
-    v_source text := ingest_stripe_event.source;
-    v_event jsonb := ingest_stripe_event.event;
-    v_id text := v_event ->> 'id';
-    v_type text := v_event ->> 'type';
-    v_object jsonb := v_event -> 'data' -> 'object';
-    v_handled boolean;
-    v_row_id bigint;
-    v_status text;
-    v_retry boolean := FALSE;
-    v_error text;
-    v_detail text;
-    v_lock text;
-BEGIN
-    IF v_environment IS NULL OR v_environment NOT IN ('test', 'live') THEN
-        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(v_environment)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF jsonb_typeof(v_event) IS DISTINCT FROM 'object'
-        OR v_id IS NULL OR v_id !~ '^evt_[A-Za-z0-9_]+$'
-        OR coalesce(v_type, '') = ''
-        OR jsonb_typeof(v_event -> 'created') IS DISTINCT FROM 'number'
-        OR jsonb_typeof(v_object) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION 'not a Stripe event: needs id (evt_...), type, created and data.object'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF jsonb_typeof(v_event -> 'livemode') = 'boolean'
-        AND (v_event ->> 'livemode')::boolean <> (v_environment = 'live') THEN
-        RAISE EXCEPTION 'event % has livemode=% but was sent to the % environment',
-            v_id, v_event ->> 'livemode', v_environment
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-
-    v_handled := v_type = ANY(payments.handled_event_types());
-    FOREACH v_lock IN ARRAY payments.event_lock_keys(v_event) LOOP
-        PERFORM pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
-    END LOOP;
-
-    INSERT INTO payments.webhook_events AS w (
-        environment, stripe_event_id, type, api_version, livemode, object_type, object_id,
-        stripe_created, status, attempts, source, payload, processed_at
-    ) VALUES (
-        v_environment, v_id, v_type, v_event ->> 'api_version',
-        coalesce((v_event ->> 'livemode')::boolean, v_environment = 'live'),
-        v_object ->> 'object', v_object ->> 'id', payments.to_timestamptz(v_event -> 'created'),
-        CASE WHEN v_handled THEN 'processed' ELSE 'ignored' END, 1,
-        CASE WHEN v_source IN ('webhook', 'cli', 'backfill', 'sync', 'replay') THEN v_source ELSE 'cli' END,
-        v_event, now()
-    )
-    ON CONFLICT (environment, stripe_event_id) DO NOTHING
-    RETURNING w.id INTO v_row_id;
-
-    IF v_row_id IS NULL THEN
-        SELECT w.id, w.status INTO v_row_id, v_status
-        FROM payments.webhook_events AS w
-        WHERE w.environment = v_environment AND w.stripe_event_id = v_id
-        FOR UPDATE;
-        IF v_status IN ('processed', 'ignored') THEN
-            RETURN 'duplicate';
-        END IF;
-        v_retry := TRUE;
-    END IF;
-
-    IF NOT v_handled THEN
-        IF v_retry THEN
-            UPDATE payments.webhook_events AS w
-            SET status = 'ignored', attempts = w.attempts + 1, processed_at = now(), last_error = NULL
-            WHERE w.id = v_row_id;
-        END IF;
-        RETURN 'ignored';
-    END IF;
-
-    BEGIN
-        PERFORM payments.project_stripe_event(v_environment, v_event);
-    EXCEPTION
-        WHEN deadlock_detected OR serialization_failure OR lock_not_available
-            OR query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN
-            RAISE;
-        WHEN OTHERS THEN
-            GET STACKED DIAGNOSTICS v_error = MESSAGE_TEXT, v_detail = PG_EXCEPTION_CONTEXT;
-            UPDATE payments.webhook_events AS w
-            SET status = 'failed',
-                attempts = CASE WHEN v_retry THEN w.attempts + 1 ELSE w.attempts END,
-                processed_at = NULL,
-                last_error = left(SQLSTATE || ': ' || v_error || E'\n' || coalesce(v_detail, ''), 4000)
-            WHERE w.id = v_row_id;
-            RETURN 'failed';
-    END;
-
-    IF v_retry THEN
-        UPDATE payments.webhook_events AS w
-        SET status = 'processed', attempts = w.attempts + 1, processed_at = now(), last_error = NULL
-        WHERE w.id = v_row_id;
-    END IF;
-    RETURN 'processed';
-END
-$_$;
+    AS $_$ body sha256:a28896ac6ff0ed95 $_$;
 
 
 --
@@ -1447,17 +545,7 @@ environment, a body that is not an event, or livemode not matching the environme
 
 CREATE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text) RETURNS payments.payment_history
     LANGUAGE plpgsql STABLE
-    AS $$
-DECLARE
-    v_row payments.payment_history;
-BEGIN
-    SELECT h.* INTO v_row FROM payments.payment_history AS h
-    WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
-        AND h.stripe_payment_intent_id = p_payment_intent
-    LIMIT 1;
-    RETURN v_row;
-END
-$$;
+    AS $$ body sha256:6b9f6247c7923788 $$;
 
 
 --
@@ -1467,12 +555,7 @@ $$;
 CREATE FUNCTION payments.is_billing_admin(p_subject_type text, p_subject_id text) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-            SELECT coalesce(
-                payments.current_membership_role(p_subject_type, p_subject_id) IN ('owner', 'admin'),
-                FALSE
-            )
-        $$;
+    AS $$ body sha256:9531c1c6a3113704 $$;
 
 
 --
@@ -1490,12 +573,7 @@ payments.memberships; an app may redefine it to read its own tables (see README)
 CREATE FUNCTION payments.is_group_subject_type(p_subject_type text) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-    SELECT coalesce(
-        (SELECT t.is_group FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type),
-        FALSE
-    )
-$$;
+    AS $$ body sha256:201aac40ce58ae19 $$;
 
 
 --
@@ -1512,9 +590,7 @@ COMMENT ON FUNCTION payments.is_group_subject_type(p_subject_type text) IS 'True
 CREATE FUNCTION payments.is_member(p_subject_type text, p_subject_id text) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$
-            SELECT payments.current_membership_role(p_subject_type, p_subject_id) IS NOT NULL
-        $$;
+    AS $$ body sha256:1aa69e77c7f3b09c $$;
 
 
 --
@@ -1531,15 +607,7 @@ an app may redefine it to read its own tables (see README, "Subjects and row-lev
 
 CREATE FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT p_old_at IS NULL
-        OR p_new_at > p_old_at
-        OR (p_new_at = p_old_at AND p_new_rank > p_old_rank)
-        OR (
-            p_new_at = p_old_at AND p_new_rank = p_old_rank
-            AND p_new_raw > p_old_raw
-        )
-$$;
+    AS $$ body sha256:8d57ca93300384d4 $$;
 
 
 --
@@ -1556,9 +624,7 @@ Keeping the maximum makes the final state independent of delivery order and dupl
 
 CREATE FUNCTION payments.is_terminal_subscription_status(p_status text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT p_status IN ('canceled', 'incomplete_expired')
-$$;
+    AS $$ body sha256:d7cdca8f1953ece4 $$;
 
 
 --
@@ -1574,12 +640,7 @@ COMMENT ON FUNCTION payments.is_terminal_subscription_status(p_status text) IS '
 
 CREATE FUNCTION payments.mapping_source_rank(p_source text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT CASE p_source
-        WHEN 'manual' THEN 5 WHEN 'checkout' THEN 4 WHEN 'runtime' THEN 3 WHEN 'metadata' THEN 2
-        WHEN 'sync' THEN 1 ELSE 0
-    END
-$$;
+    AS $$ body sha256:022d0884f1fcc14d $$;
 
 
 --
@@ -1588,33 +649,7 @@ $$;
 
 CREATE FUNCTION payments.merge_payment_status(p_type text, p_old text, p_new text, p_amount bigint, p_amount_refunded bigint) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$
-DECLARE
-    v_old text := p_old;
-    v_new text := p_new;
-    v_best text;
-BEGIN
-    -- Refund-derived statuses are re-derived from the refunded amount, never kept: a refund that
-    -- fails takes a payment back to succeeded.
-    IF v_old IN ('partially_refunded', 'refunded') THEN
-        v_old := 'succeeded';
-    END IF;
-    IF v_new IN ('partially_refunded', 'refunded') THEN
-        v_new := 'succeeded';
-    END IF;
-    IF v_old IS NULL
-        OR payments.payment_status_rank(p_type, v_new) > payments.payment_status_rank(p_type, v_old) THEN
-        v_best := v_new;
-    ELSE
-        v_best := v_old;
-    END IF;
-    IF p_type IN ('one_time_payment', 'subscription_invoice') AND v_best = 'succeeded'
-        AND p_amount_refunded > 0 THEN
-        RETURN CASE WHEN p_amount_refunded >= p_amount THEN 'refunded' ELSE 'partially_refunded' END;
-    END IF;
-    RETURN v_best;
-END
-$$;
+    AS $$ body sha256:58ac2d569a36339b $$;
 
 
 --
@@ -1631,25 +666,7 @@ becoming partially_refunded or refunded from the refunded amount.';
 
 CREATE FUNCTION payments.order_status_for_payment(p_payment payments.payment_history) RETURNS text
     LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    RETURN (
-        SELECT CASE
-            WHEN p_payment.id IS NULL THEN 'pending'
-            WHEN p_payment.status = 'refunded' THEN 'refunded'
-            WHEN p_payment.status IN ('succeeded', 'partially_refunded') AND EXISTS (
-                SELECT FROM payments.payment_history AS d
-                WHERE d.environment = p_payment.environment AND d.type = 'dispute'
-                    AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
-                    AND d.status IN ('disputed', 'lost')
-            ) THEN 'disputed'
-            WHEN p_payment.status IN ('succeeded', 'partially_refunded') THEN 'paid'
-            WHEN p_payment.status IN ('failed', 'canceled') THEN 'failed'
-            ELSE 'pending'
-        END
-    );
-END
-$$;
+    AS $$ body sha256:9413849c8e4a611e $$;
 
 
 --
@@ -1666,36 +683,7 @@ disputed while a dispute is open or lost; failed; else pending.';
 
 CREATE FUNCTION payments.parent_payment(p_environment text, p_payment_intent text, p_charge text) RETURNS payments.payment_history
     LANGUAGE plpgsql STABLE
-    AS $$
-DECLARE
-    v_row payments.payment_history;
-BEGIN
-    -- One indexed lookup at a time (an OR over types and columns defeats the partial indexes).
-    IF p_payment_intent IS NOT NULL THEN
-        SELECT h.* INTO v_row FROM payments.payment_history AS h
-        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
-            AND h.stripe_payment_intent_id = p_payment_intent
-        ORDER BY h.id LIMIT 1;
-        IF FOUND THEN
-            RETURN v_row;
-        END IF;
-        SELECT h.* INTO v_row FROM payments.payment_history AS h
-        WHERE h.environment = p_environment AND h.type = 'one_time_payment'
-            AND h.stripe_payment_intent_id = p_payment_intent;
-        IF FOUND THEN
-            RETURN v_row;
-        END IF;
-    END IF;
-    IF p_charge IS NOT NULL THEN
-        SELECT h.* INTO v_row FROM payments.payment_history AS h
-        WHERE h.environment = p_environment AND h.stripe_charge_id = p_charge
-            AND h.type IN ('one_time_payment', 'subscription_invoice')
-        ORDER BY h.type = 'subscription_invoice' DESC, h.id
-        LIMIT 1;
-    END IF;
-    RETURN v_row;
-END
-$$;
+    AS $$ body sha256:4dc186d6f0ea71bc $$;
 
 
 --
@@ -1704,15 +692,7 @@ $$;
 
 CREATE FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    RETURN (
-        SELECT coalesce(sum(payments.price_credits(p_environment, li ->> 'price') * (li ->> 'quantity')::bigint), 0)
-        FROM jsonb_array_elements(p_lines) AS li
-        WHERE li ->> 'price' IS NOT NULL
-    )::bigint;
-END
-$$;
+    AS $$ body sha256:edd581c57ee04ac1 $$;
 
 
 --
@@ -1728,48 +708,7 @@ COMMENT ON FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) 
 
 CREATE FUNCTION payments.payment_lines(p_payment payments.payment_history) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    AS $$
-DECLARE
-    v_lines jsonb;
-BEGIN
-    IF p_payment.type = 'subscription_invoice' THEN
-        -- The invoice's subscription lines (old shape: line.price; new shape:
-        -- line.pricing.price_details.price), prorations excluded.
-        SELECT coalesce(jsonb_agg(jsonb_build_object(
-            'price', coalesce(
-                payments.stripe_id(l -> 'price'),
-                l -> 'pricing' -> 'price_details' ->> 'price',
-                payments.stripe_id(l -> 'plan')
-            ),
-            'quantity', coalesce((l ->> 'quantity')::bigint, 1)
-        )), '[]'::jsonb)
-        INTO v_lines
-        FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
-        WHERE NOT coalesce((l ->> 'proration')::boolean, FALSE)
-            AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE);
-        RETURN v_lines;
-    ELSIF p_payment.type = 'one_time_payment' AND p_payment.stripe_checkout_session_id IS NOT NULL THEN
-        -- The line items pgpay stored when it created the checkout session ...
-        SELECT cs.line_items INTO v_lines FROM payments.checkout_sessions AS cs
-        WHERE cs.environment = p_payment.environment
-            AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id;
-        IF jsonb_typeof(v_lines) = 'array' AND jsonb_array_length(v_lines) > 0 THEN
-            RETURN v_lines;
-        END IF;
-        -- ... or, for a session created elsewhere, its line items when the payload had them expanded.
-        SELECT coalesce(jsonb_agg(jsonb_build_object(
-            'price', payments.stripe_id(li -> 'price'),
-            'quantity', coalesce((li ->> 'quantity')::bigint, 1)
-        )), '[]'::jsonb)
-        INTO v_lines
-        FROM jsonb_array_elements(
-            coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
-        ) AS li;
-        RETURN v_lines;
-    END IF;
-    RETURN '[]'::jsonb;
-END
-$$;
+    AS $$ body sha256:5bd18703e67c14fe $$;
 
 
 --
@@ -1786,36 +725,7 @@ line items pgpay stored (or that the payload carried).';
 
 CREATE FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$
-BEGIN
-    -- A row keeps its own object whole (the intent of a one-time payment, the invoice, the refund,
-    -- the dispute) and only the fields pgpay reads of the objects around it, so rewriting the row on
-    -- every event stays cheap.
-    RETURN CASE
-        WHEN (p_type, p_object_type) IN (
-            ('one_time_payment', 'payment_intent'), ('subscription_invoice', 'invoice'),
-            ('refund', 'refund'), ('dispute', 'dispute')
-        ) THEN p_object
-        WHEN p_object_type = 'charge' THEN jsonb_strip_nulls(jsonb_build_object(
-            'id', p_object -> 'id', 'object', p_object -> 'object', 'amount', p_object -> 'amount',
-            'amount_refunded', p_object -> 'amount_refunded', 'status', p_object -> 'status',
-            'created', p_object -> 'created', 'currency', p_object -> 'currency',
-            'payment_intent', p_object -> 'payment_intent', 'invoice', p_object -> 'invoice',
-            'refunded', p_object -> 'refunded', 'disputed', p_object -> 'disputed',
-            'failure_code', p_object -> 'failure_code', 'failure_message', p_object -> 'failure_message'
-        ))
-        WHEN p_object_type = 'checkout_session' THEN jsonb_strip_nulls(jsonb_build_object(
-            'id', p_object -> 'id', 'object', p_object -> 'object', 'mode', p_object -> 'mode',
-            'status', p_object -> 'status', 'payment_status', p_object -> 'payment_status',
-            'amount_total', p_object -> 'amount_total', 'currency', p_object -> 'currency',
-            'created', p_object -> 'created', 'customer', p_object -> 'customer',
-            'payment_intent', p_object -> 'payment_intent', 'metadata', p_object -> 'metadata',
-            'client_reference_id', p_object -> 'client_reference_id', 'line_items', p_object -> 'line_items'
-        ))
-        ELSE p_object
-    END;
-END
-$$;
+    AS $$ body sha256:630ac28facdcb3a3 $$;
 
 
 --
@@ -1832,24 +742,7 @@ related charge or checkout session (the full objects are in webhook_events.paylo
 
 CREATE FUNCTION payments.payment_status_rank(p_type text, p_status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT CASE
-        WHEN p_type = 'refund' THEN
-            CASE p_status
-                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'succeeded' THEN 2
-                WHEN 'failed' THEN 3 WHEN 'canceled' THEN 3 ELSE -1
-            END
-        WHEN p_type = 'dispute' THEN
-            CASE p_status WHEN 'disputed' THEN 0 WHEN 'won' THEN 1 WHEN 'lost' THEN 1 ELSE -1 END
-        ELSE
-            CASE p_status
-                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'failed' THEN 2
-                WHEN 'canceled' THEN 3 WHEN 'uncollectible' THEN 3 WHEN 'void' THEN 4
-                WHEN 'succeeded' THEN 5 WHEN 'partially_refunded' THEN 6 WHEN 'refunded' THEN 7
-                ELSE -1
-            END
-    END
-$$;
+    AS $$ body sha256:8f0ff0a2d2415ccb $$;
 
 
 --
@@ -1865,9 +758,7 @@ COMMENT ON FUNCTION payments.payment_status_rank(p_type text, p_status text) IS 
 
 CREATE FUNCTION payments.positive_bigint(p_value text) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $_$
-    SELECT CASE WHEN btrim(p_value) ~ '^[0-9]{1,15}$' THEN btrim(p_value)::bigint END
-$_$;
+    AS $_$ body sha256:63f98d6bc7432f37 $_$;
 
 
 --
@@ -1876,18 +767,7 @@ $_$;
 
 CREATE FUNCTION payments.post_credit_entry(p_payment payments.payment_history, p_amount bigint, p_kind text, p_source_key text, p_reason text, p_cause text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    INSERT INTO public.credit_ledger (
-        environment, subject_type, subject_id, amount, kind, source_key, reason, payment_history_id,
-        metadata
-    )
-    SELECT p_payment.environment, p_payment.subject_type, p_payment.subject_id, p_amount, p_kind,
-        p_source_key, p_reason, p_payment.id, jsonb_build_object('cause', p_cause)
-    WHERE p_amount <> 0
-    ON CONFLICT (environment, source_key) DO NOTHING;
-END
-$$;
+    AS $$ body sha256:8b7b5fa192dac58b $$;
 
 
 --
@@ -1896,25 +776,7 @@ $$;
 
 CREATE FUNCTION payments.price_credits(p_environment text, p_price_id text) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    RETURN (
-        SELECT coalesce(
-            (
-                SELECT coalesce(
-                    payments.positive_bigint(p.metadata ->> 'credits'),
-                    payments.positive_bigint(pr.metadata ->> 'credits')
-                )
-                FROM payments.prices AS p
-                LEFT JOIN payments.products AS pr
-                    ON pr.environment = p.environment AND pr.stripe_product_id = p.stripe_product_id
-                WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
-            ),
-            0
-        )
-    );
-END
-$$;
+    AS $$ body sha256:6fb60a3315ddf1e6 $$;
 
 
 --
@@ -1930,14 +792,7 @@ COMMENT ON FUNCTION payments.price_credits(p_environment text, p_price_id text) 
 
 CREATE FUNCTION payments.price_product(p_environment text, p_price_id text) RETURNS text
     LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    RETURN (
-        SELECT p.stripe_product_id FROM payments.prices AS p
-        WHERE p.environment = p_environment AND p.stripe_price_id = p_price_id
-    );
-END
-$$;
+    AS $$ body sha256:4de9c0c305c23dbe $$;
 
 
 --
@@ -1946,13 +801,7 @@ $$;
 
 CREATE FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) RETURNS SETOF text
     LANGUAGE sql STABLE
-    AS $_$
-    SELECT DISTINCT btrim(k)
-    FROM payments.products AS p,
-        unnest(string_to_array(coalesce(p.metadata ->> 'entitlements', ''), ',')) AS k
-    WHERE p.environment = p_environment AND p.stripe_product_id = p_product_id
-        AND btrim(k) ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'
-$_$;
+    AS $_$ body sha256:cf6e72b506bceb6c $_$;
 
 
 --
@@ -1968,34 +817,7 @@ COMMENT ON FUNCTION payments.product_entitlement_keys(p_environment text, p_prod
 
 CREATE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_order_id uuid;
-BEGIN
-    IF p_payment.type <> 'one_time_payment' THEN
-        RETURN;
-    END IF;
-    FOR v_order_id IN
-        SELECT o.id FROM public.orders AS o
-        WHERE o.environment = p_payment.environment
-            AND (
-                o.id = payments.try_uuid(p_payment.metadata ->> 'order_id')
-                OR o.id = payments.try_uuid(p_payment.metadata ->> 'pgpay_order_id')
-                OR o.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-                OR o.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
-                OR o.id IN (
-                    SELECT cs.order_id FROM payments.checkout_sessions AS cs
-                    WHERE cs.environment = p_payment.environment
-                        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-                )
-            )
-        ORDER BY o.id
-        FOR UPDATE
-    LOOP
-        PERFORM payments.apply_payment_to_order(v_order_id, p_payment);
-    END LOOP;
-END
-$$;
+    AS $$ body sha256:b38ce120b7346913 $$;
 
 
 --
@@ -2012,40 +834,7 @@ checkout session or payment intent stored on the order, or the pgpay checkout ro
 
 CREATE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_type text := p_event ->> 'type';
-    v_object jsonb := p_event -> 'data' -> 'object';
-    v_at timestamptz := payments.to_timestamptz(p_event -> 'created');
-BEGIN
-    CASE
-        WHEN v_type IN ('customer.created', 'customer.updated', 'customer.deleted') THEN
-            PERFORM payments.apply_customer(p_environment, v_object, v_at, v_type = 'customer.deleted');
-        WHEN v_type LIKE 'product.%' THEN
-            PERFORM payments.apply_product(p_environment, v_object, v_at, v_type = 'product.deleted');
-        WHEN v_type LIKE 'price.%' THEN
-            PERFORM payments.apply_price(p_environment, v_object, v_at, v_type = 'price.deleted');
-        WHEN v_type LIKE 'checkout.session.%' THEN
-            PERFORM payments.apply_checkout_session(p_environment, v_object, v_at, v_type);
-        WHEN v_type LIKE 'payment_intent.%' THEN
-            PERFORM payments.apply_payment_intent(p_environment, v_object, v_at, v_type);
-        WHEN v_type IN ('charge.succeeded', 'charge.failed', 'charge.refunded') THEN
-            PERFORM payments.apply_charge(p_environment, v_object, v_at, v_type);
-        WHEN v_type = 'charge.refund.updated' OR v_type LIKE 'refund.%' THEN
-            PERFORM payments.apply_refund(p_environment, v_object, v_at);
-        WHEN v_type LIKE 'charge.dispute.%' THEN
-            PERFORM payments.apply_dispute(p_environment, v_object, v_at, v_type);
-        WHEN v_type = 'invoice_payment.paid' THEN
-            PERFORM payments.apply_invoice_payment(p_environment, v_object, v_at);
-        WHEN v_type LIKE 'invoice.%' THEN
-            PERFORM payments.apply_invoice(p_environment, v_object, v_at, v_type);
-        WHEN v_type LIKE 'customer.subscription.%' THEN
-            PERFORM payments.apply_subscription(p_environment, v_object, v_at);
-        ELSE
-            RAISE EXCEPTION 'pgpay has no projection for event type %', v_type;
-    END CASE;
-END
-$$;
+    AS $$ body sha256:13016fe20a9732f5 $$;
 
 
 --
@@ -2061,32 +850,7 @@ COMMENT ON FUNCTION payments.project_stripe_event(p_environment text, p_event js
 
 CREATE FUNCTION payments.refresh_order(p_order_id uuid) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_order public.orders;
-    v_payment payments.payment_history;
-BEGIN
-    SELECT * INTO v_order FROM public.orders AS o WHERE o.id = p_order_id;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    SELECT h.* INTO v_payment FROM payments.payment_history AS h
-    WHERE h.environment = v_order.environment AND h.type = 'one_time_payment'
-        AND (
-            h.stripe_checkout_session_id = v_order.stripe_checkout_session_id
-            OR h.stripe_payment_intent_id = v_order.stripe_payment_intent_id
-            OR h.stripe_checkout_session_id IN (
-                SELECT cs.stripe_checkout_session_id FROM payments.checkout_sessions AS cs
-                WHERE cs.order_id = v_order.id AND cs.environment = v_order.environment
-            )
-        )
-    ORDER BY payments.payment_status_rank(h.type, h.status) DESC, h.id
-    LIMIT 1;
-    IF FOUND THEN
-        PERFORM payments.apply_payment_to_order(v_order.id, v_payment);
-    END IF;
-END
-$$;
+    AS $$ body sha256:9d436f65ac8b3db8 $$;
 
 
 --
@@ -2103,34 +867,7 @@ payment arrived catches up).';
 
 CREATE FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_grants jsonb;
-    v_active boolean;
-BEGIN
-    IF p_payment.type <> 'one_time_payment' OR p_payment.subject_type IS DISTINCT FROM 'user'
-        OR p_payment.status NOT IN ('succeeded', 'partially_refunded', 'refunded') THEN
-        RETURN;
-    END IF;
-    v_active := p_payment.status IN ('succeeded', 'partially_refunded')
-        AND NOT EXISTS (
-            SELECT FROM payments.payment_history AS d
-            WHERE d.environment = p_payment.environment AND d.type = 'dispute'
-                AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id AND d.status = 'lost'
-        );
-    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('key', k.key, 'product', li.product)), '[]')
-    INTO v_grants
-    FROM (
-        SELECT payments.price_product(p_payment.environment, l ->> 'price') AS product
-        FROM jsonb_array_elements(payments.payment_lines(p_payment)) AS l
-    ) AS li,
-        LATERAL payments.product_entitlement_keys(p_payment.environment, li.product) AS k (key);
-    PERFORM payments.set_entitlements(
-        p_payment.environment, p_payment.subject_id, 'one_time_payment', p_payment.stripe_payment_intent_id,
-        v_grants, v_active, p_payment.stripe_created, NULL
-    );
-END
-$$;
+    AS $$ body sha256:e30028fd5d778268 $$;
 
 
 --
@@ -2147,50 +884,7 @@ was lost; no expiry.';
 
 CREATE FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_sub payments.subscriptions;
-    v_access boolean;
-    v_grants jsonb;
-BEGIN
-    SELECT * INTO v_sub FROM payments.subscriptions AS s
-    WHERE s.environment = p_environment AND s.stripe_subscription_id = p_subscription_id;
-    IF NOT FOUND OR v_sub.subject_type IS DISTINCT FROM 'user' THEN
-        RETURN;
-    END IF;
-    v_access := payments.subscription_grants_access(
-        v_sub.status, v_sub.cancel_at_period_end, v_sub.current_period_start, v_sub.current_period_end
-    );
-    SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('key', k.key, 'product', i.product)), '[]')
-    INTO v_grants
-    FROM (
-        SELECT coalesce(
-            payments.stripe_id(it -> 'price' -> 'product'),
-            payments.price_product(p_environment, payments.stripe_id(it -> 'price'))
-        ) AS product
-        FROM jsonb_array_elements(coalesce(v_sub.raw -> 'items' -> 'data', '[]')) AS it
-    ) AS i,
-        LATERAL payments.product_entitlement_keys(p_environment, i.product) AS k (key);
-    PERFORM payments.set_entitlements(
-        p_environment, v_sub.subject_id, 'subscription', v_sub.stripe_subscription_id, v_grants, v_access,
-        coalesce(v_sub.stripe_created, v_sub.trial_start, v_sub.current_period_start),
-        CASE
-            WHEN v_access AND v_sub.status = 'past_due' THEN
-                -- Unpaid: only the past-due grace is left, not the rest of the period.
-                least(
-                    coalesce(v_sub.current_period_start, v_sub.current_period_end)
-                    + payments.setting_interval('past_due_grace_period', INTERVAL '3 days'),
-                    v_sub.current_period_end
-                    + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
-                )
-            WHEN v_access THEN
-                v_sub.current_period_end
-                + payments.setting_interval('entitlement_grace_period', INTERVAL '1 day')
-            ELSE coalesce(v_sub.ended_at, v_sub.canceled_at, v_sub.current_period_end)
-        END
-    );
-END
-$$;
+    AS $$ body sha256:37abc5e75d7e3fcf $$;
 
 
 --
@@ -2208,73 +902,7 @@ ends); swapped keys are revoked. Check valid_until > now() too: no event arrives
 
 CREATE FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_best record;
-BEGIN
-    IF p_subject_type IS NULL OR NOT EXISTS (
-        SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type AND t.is_group
-    ) THEN
-        RETURN;
-    END IF;
-    SELECT s.*, payments.subscription_grants_access(
-        s.status, s.cancel_at_period_end, s.current_period_start, s.current_period_end
-    ) AS grants_access
-    INTO v_best
-    FROM payments.subscriptions AS s
-    WHERE s.environment = p_environment AND s.subject_type = p_subject_type AND s.subject_id = p_subject_id
-    ORDER BY
-        payments.subscription_grants_access(
-            s.status, s.cancel_at_period_end, s.current_period_start, s.current_period_end
-        ) DESC,
-        CASE s.status
-            WHEN 'active' THEN 6 WHEN 'trialing' THEN 5 WHEN 'past_due' THEN 4 WHEN 'paused' THEN 3
-            WHEN 'unpaid' THEN 2 WHEN 'incomplete' THEN 1 ELSE 0
-        END DESC,
-        s.current_period_end DESC NULLS LAST,
-        s.quantity DESC NULLS LAST,
-        s.stripe_subscription_id
-    LIMIT 1;
-    IF NOT FOUND THEN
-        RETURN;
-    END IF;
-    INSERT INTO public.team_billing_status AS t (
-        environment, subject_type, subject_id, stripe_customer_id, stripe_subscription_id,
-        stripe_product_id, stripe_price_id, plan, status, seats, current_period_end,
-        cancel_at_period_end, trial_end, has_access, access_until
-    )
-    SELECT p_environment, p_subject_type, p_subject_id, v_best.stripe_customer_id,
-        v_best.stripe_subscription_id, v_best.stripe_product_id, v_best.stripe_price_id,
-        coalesce(pr.lookup_key, prod.name, pr.nickname, v_best.stripe_price_id), v_best.status,
-        v_best.quantity, v_best.current_period_end, v_best.cancel_at_period_end, v_best.trial_end,
-        v_best.grants_access,
-        CASE
-            WHEN NOT v_best.grants_access THEN NULL
-            WHEN v_best.status = 'past_due' THEN
-                coalesce(v_best.current_period_start, v_best.current_period_end)
-                + payments.setting_interval('past_due_grace_period', INTERVAL '3 days')
-            WHEN v_best.cancel_at_period_end THEN v_best.current_period_end
-        END
-    FROM (SELECT 1) AS one
-    LEFT JOIN payments.prices AS pr
-        ON pr.environment = p_environment AND pr.stripe_price_id = v_best.stripe_price_id
-    LEFT JOIN payments.products AS prod
-        ON prod.environment = p_environment AND prod.stripe_product_id = v_best.stripe_product_id
-    ON CONFLICT (environment, subject_type, subject_id) DO UPDATE SET
-        stripe_customer_id = excluded.stripe_customer_id,
-        stripe_subscription_id = excluded.stripe_subscription_id,
-        stripe_product_id = excluded.stripe_product_id,
-        stripe_price_id = excluded.stripe_price_id,
-        plan = excluded.plan,
-        status = excluded.status,
-        seats = excluded.seats,
-        current_period_end = excluded.current_period_end,
-        cancel_at_period_end = excluded.cancel_at_period_end,
-        trial_end = excluded.trial_end,
-        has_access = excluded.has_access,
-        access_until = excluded.access_until;
-END
-$$;
+    AS $$ body sha256:4c2bfd946d9647d0 $$;
 
 
 --
@@ -2291,57 +919,7 @@ first, then by status, latest period end, seats.';
 
 CREATE FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_sub payments.subscriptions;
-    v_payment payments.payment_history;
-BEGIN
-    -- Subscriptions on this price or product: entitlements and team status read the catalog.
-    FOR v_sub IN
-        SELECT DISTINCT ON (s.stripe_subscription_id) s.*
-        FROM payments.subscription_items AS i
-        INNER JOIN payments.subscriptions AS s
-            ON s.environment = i.environment AND s.stripe_subscription_id = i.stripe_subscription_id
-        WHERE i.environment = p_environment AND NOT i.deleted
-            AND (i.stripe_price_id = p_price_id OR i.stripe_product_id = p_product_id)
-            AND s.subject_type IS NOT NULL
-        ORDER BY s.stripe_subscription_id
-    LOOP
-        IF v_sub.subject_type = 'user' THEN
-            PERFORM payments.refresh_subscription_entitlements(p_environment, v_sub.stripe_subscription_id);
-        ELSE
-            PERFORM payments.refresh_team_billing_status(p_environment, v_sub.subject_type, v_sub.subject_id);
-        END IF;
-        IF p_credits THEN
-            FOR v_payment IN
-                SELECT h.* FROM payments.payment_history AS h
-                WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
-                    AND h.stripe_subscription_id = v_sub.stripe_subscription_id
-            LOOP
-                PERFORM payments.sync_payment_credits(v_payment);
-            END LOOP;
-        END IF;
-    END LOOP;
-    -- One-time purchases of this price (or of the product's prices) through pgpay's checkout.
-    FOR v_payment IN
-        SELECT h.* FROM payments.checkout_sessions AS cs
-        INNER JOIN payments.payment_history AS h
-            ON h.environment = cs.environment AND h.type = 'one_time_payment'
-            AND h.stripe_checkout_session_id = cs.stripe_checkout_session_id
-        WHERE cs.environment = p_environment AND cs.stripe_checkout_session_id IS NOT NULL
-            AND EXISTS (
-                SELECT FROM jsonb_array_elements(cs.line_items) AS li
-                WHERE li ->> 'price' = p_price_id
-                    OR payments.price_product(p_environment, li ->> 'price') = p_product_id
-            )
-    LOOP
-        IF p_credits THEN
-            PERFORM payments.sync_payment_credits(v_payment);
-        END IF;
-        PERFORM payments.refresh_payment_entitlements(v_payment);
-    END LOOP;
-END
-$$;
+    AS $$ body sha256:4b339eb285910966 $$;
 
 
 --
@@ -2358,17 +936,7 @@ included), or whose entitlements changed (entitlements only: credits follow the 
 
 CREATE FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    SELECT s.subject_type, s.subject_id INTO subject_type, subject_id
-    FROM payments.subject_from_metadata(coalesce(p_metadata, '{}'::jsonb)) AS s;
-    IF subject_type IS NULL AND p_customer_id IS NOT NULL THEN
-        SELECT m.subject_type, m.subject_id::text INTO subject_type, subject_id
-        FROM payments.stripe_customer_mappings AS m
-        WHERE m.environment = p_environment AND m.stripe_customer_id = p_customer_id;
-    END IF;
-END
-$$;
+    AS $$ body sha256:6e6e2e41e0d5be5d $$;
 
 
 --
@@ -2384,28 +952,7 @@ COMMENT ON FUNCTION payments.resolve_subject(p_environment text, p_metadata json
 
 CREATE FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    -- p_grants: [{"key": ..., "product": ...}], the complete set this source grants now.
-    INSERT INTO public.user_entitlements AS e (
-        environment, user_id, entitlement_key, source_type, source_id, stripe_product_id, active,
-        valid_from, valid_until
-    )
-    SELECT p_environment, p_user_id, g ->> 'key', p_source_type, p_source_id, g ->> 'product', p_active,
-        p_valid_from, p_valid_until
-    FROM jsonb_array_elements(p_grants) AS g
-    ON CONFLICT (environment, user_id, entitlement_key, source_type, source_id) DO UPDATE SET
-        stripe_product_id = excluded.stripe_product_id,
-        active = excluded.active,
-        valid_from = coalesce(e.valid_from, excluded.valid_from),
-        valid_until = excluded.valid_until;
-    -- Keys this source no longer grants (a plan swap) are revoked.
-    UPDATE public.user_entitlements AS e SET active = FALSE
-    WHERE e.environment = p_environment AND e.source_type = p_source_type AND e.source_id = p_source_id
-        AND e.active
-        AND e.entitlement_key NOT IN (SELECT g ->> 'key' FROM jsonb_array_elements(p_grants) AS g);
-END
-$$;
+    AS $$ body sha256:cb7d4668d19583ee $$;
 
 
 --
@@ -2414,13 +961,7 @@ $$;
 
 CREATE FUNCTION payments.setting_interval(p_key text, p_default interval) RETURNS interval
     LANGUAGE plpgsql STABLE
-    AS $$
-BEGIN
-    RETURN (
-        SELECT coalesce((SELECT (s.value #>> '{}')::interval FROM payments.settings AS s WHERE s.key = p_key), p_default)
-    );
-END
-$$;
+    AS $$ body sha256:ec3247669ab075b1 $$;
 
 
 --
@@ -2468,67 +1009,7 @@ COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject:
 CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$
-DECLARE
-    v_key text;
-    v_existing public.credit_ledger;
-    v_balance bigint;
-    v_row public.credit_ledger;
-BEGIN
-    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
-        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF p_amount IS NULL OR p_amount <= 0 THEN
-        RAISE EXCEPTION 'spend amount must be a positive number of credits, got %', p_amount
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF p_idempotency_key IS NULL OR char_length(p_idempotency_key) NOT BETWEEN 1 AND 200 THEN
-        RAISE EXCEPTION 'an idempotency key of 1 to 200 characters is required'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
-        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- End users (anon, authenticated) may spend only for subjects they may act for; trusted server
-    -- roles (no SET ROLE to an end-user role) may spend for any subject.
-    IF current_setting('role') IN ('anon', 'authenticated')
-        AND NOT payments.can_spend_for_subject(p_subject_type, p_subject_id) THEN
-        RAISE EXCEPTION 'not allowed to spend credits for % %', p_subject_type, p_subject_id
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-
-    -- One subject's spends are serialised, so the balance check cannot be raced past.
-    PERFORM pg_advisory_xact_lock(
-        hashtextextended('pgpay.credits:' || p_environment || ':' || p_subject_type || ':' || p_subject_id, 0)
-    );
-    v_key := 'spend:' || p_subject_type || ':' || p_subject_id || ':' || p_idempotency_key;
-    SELECT * INTO v_existing FROM public.credit_ledger AS l
-    WHERE l.environment = p_environment AND l.source_key = v_key;
-    IF FOUND THEN
-        IF v_existing.amount <> -p_amount THEN
-            RAISE EXCEPTION 'idempotency key % was already used for a spend of % credits',
-                quote_literal(p_idempotency_key), -v_existing.amount
-                USING ERRCODE = 'unique_violation';
-        END IF;
-        RETURN v_existing;
-    END IF;
-    SELECT coalesce(sum(l.amount), 0) INTO v_balance FROM public.credit_ledger AS l
-    WHERE l.environment = p_environment AND l.subject_type = p_subject_type
-        AND l.subject_id = p_subject_id;
-    IF v_balance < p_amount THEN
-        RAISE EXCEPTION 'insufficient credits: % % has %, needs %',
-            p_subject_type, p_subject_id, v_balance, p_amount
-            USING ERRCODE = 'check_violation', HINT = 'nothing was spent';
-    END IF;
-    INSERT INTO public.credit_ledger (
-        environment, subject_type, subject_id, amount, kind, source_key, reason
-    ) VALUES (p_environment, p_subject_type, p_subject_id, -p_amount, 'spend', v_key, p_reason)
-    RETURNING * INTO v_row;
-    RETURN v_row;
-END
-$$;
+    AS $$ body sha256:a1c946092e91d8bc $$;
 
 
 --
@@ -2547,12 +1028,7 @@ End users may spend only for subjects payments.can_spend_for_subject allows.';
 
 CREATE FUNCTION payments.stripe_id(p_value jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT CASE pg_catalog.jsonb_typeof(p_value)
-        WHEN 'string' THEN p_value #>> '{}'
-        WHEN 'object' THEN p_value ->> 'id'
-    END
-$$;
+    AS $$ body sha256:872eaafd7053960d $$;
 
 
 --
@@ -2568,20 +1044,7 @@ COMMENT ON FUNCTION payments.stripe_id(p_value jsonb) IS 'The id of a Stripe exp
 
 CREATE FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    AS $_$
-DECLARE
-    v_type text := p_metadata ->> 'pgpay_subject_type';
-    v_id text := p_metadata ->> 'pgpay_subject_id';
-BEGIN
-    IF v_type IS NULL OR v_id IS NULL
-        OR v_id !~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
-        OR NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = v_type) THEN
-        RETURN;
-    END IF;
-    subject_type := v_type;
-    subject_id := v_id;
-END
-$_$;
+    AS $_$ body sha256:b1cf24ab29416ef1 $_$;
 
 
 --
@@ -2597,18 +1060,7 @@ COMMENT ON FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject
 
 CREATE FUNCTION payments.subscription_grants_access(p_status text, p_cancel_at_period_end boolean, p_current_period_start timestamp with time zone, p_current_period_end timestamp with time zone, p_at timestamp with time zone DEFAULT now()) RETURNS boolean
     LANGUAGE sql STABLE
-    AS $$
-    SELECT CASE
-        WHEN p_status IN ('active', 'trialing') THEN
-            NOT coalesce(p_cancel_at_period_end, FALSE)
-            OR p_current_period_end IS NULL
-            OR p_at < p_current_period_end
-        WHEN p_status = 'past_due' THEN
-            p_at < coalesce(p_current_period_start, p_current_period_end, p_at)
-            + payments.setting_interval('past_due_grace_period', INTERVAL '3 days')
-        ELSE FALSE
-    END
-$$;
+    AS $$ body sha256:fc44ab27c17de2db $$;
 
 
 --
@@ -2626,19 +1078,7 @@ unpaid period; canceled, unpaid, incomplete, incomplete_expired and paused do no
 
 CREATE FUNCTION payments.subscription_status_rank(p_status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT CASE p_status
-        WHEN 'incomplete' THEN 0
-        WHEN 'trialing' THEN 1
-        WHEN 'active' THEN 2
-        WHEN 'past_due' THEN 3
-        WHEN 'unpaid' THEN 4
-        WHEN 'paused' THEN 5
-        WHEN 'canceled' THEN 6
-        WHEN 'incomplete_expired' THEN 6
-        ELSE -1
-    END
-$$;
+    AS $$ body sha256:d76a81585bd536e7 $$;
 
 
 --
@@ -2647,84 +1087,7 @@ $$;
 
 CREATE FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $_$
-DECLARE
-    v_base text;
-    v_credits bigint;
-    v_due bigint;
-    v_reversed bigint;
-    v_entries bigint;
-    v_dispute payments.payment_history;
-    v_hold bigint;
-BEGIN
-    IF p_payment.subject_type IS NULL
-        OR p_payment.type NOT IN ('one_time_payment', 'subscription_invoice')
-        OR p_payment.status NOT IN ('succeeded', 'partially_refunded', 'refunded') THEN
-        RETURN;
-    END IF;
-    v_base := CASE p_payment.type
-        WHEN 'one_time_payment' THEN 'payment:' || p_payment.stripe_payment_intent_id
-        ELSE 'invoice:' || p_payment.stripe_invoice_id
-    END;
-    -- A $0 invoice (a trial period) grants nothing: credits follow money actually paid.
-    IF p_payment.type = 'subscription_invoice' AND p_payment.amount <= 0 THEN
-        RETURN;
-    END IF;
-    -- Once granted, the grant is what refunds and disputes reverse (a later change of the
-    -- catalog's credits does not change what this payment bought).
-    SELECT l.amount INTO v_credits FROM public.credit_ledger AS l
-    WHERE l.environment = p_payment.environment AND l.source_key = v_base || ':grant';
-    IF v_credits IS NULL THEN
-        v_credits := payments.payment_credits(p_payment.environment, payments.payment_lines(p_payment));
-        IF v_credits <= 0 THEN
-            RETURN;
-        END IF;
-        PERFORM payments.post_credit_entry(
-            p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
-        );
-    END IF;
-
-    -- Refunds reverse proportionally. Each sync posts the difference between what is due for the
-    -- refunded amount now and what refunds reversed so far (a failed refund gives credits back),
-    -- so the sum is right in any delivery order and a replay posts nothing.
-    v_due := CASE
-        WHEN p_payment.amount <= 0 THEN 0
-        ELSE (v_credits * least(p_payment.amount_refunded, p_payment.amount)) / p_payment.amount
-    END;
-    SELECT coalesce(-sum(l.amount), 0), count(*) INTO v_reversed, v_entries FROM public.credit_ledger AS l
-    WHERE l.payment_history_id = p_payment.id AND l.metadata ->> 'cause' = 'refund';
-    IF v_due <> v_reversed THEN
-        PERFORM payments.post_credit_entry(
-            p_payment, v_reversed - v_due, CASE WHEN v_due > v_reversed THEN 'reversal' ELSE 'restore' END,
-            v_base || ':refund:' || (v_entries + 1),
-            'refunded ' || p_payment.amount_refunded || ' of ' || p_payment.amount, 'refund'
-        );
-    END IF;
-
-    -- Disputes hold the disputed share of the credits; a won dispute restores it, a lost one keeps it.
-    FOR v_dispute IN
-        SELECT d.* FROM payments.payment_history AS d
-        WHERE d.environment = p_payment.environment AND d.type = 'dispute'
-            AND d.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
-        ORDER BY d.stripe_dispute_id
-    LOOP
-        v_hold := CASE
-            WHEN p_payment.amount <= 0 THEN v_credits
-            ELSE (v_credits * least(v_dispute.amount, p_payment.amount)) / p_payment.amount
-        END;
-        PERFORM payments.post_credit_entry(
-            p_payment, -v_hold, 'reversal', 'dispute:' || v_dispute.stripe_dispute_id || ':hold',
-            'disputed', 'dispute'
-        );
-        IF v_dispute.status = 'won' THEN
-            PERFORM payments.post_credit_entry(
-                p_payment, v_hold, 'restore', 'dispute:' || v_dispute.stripe_dispute_id || ':restore',
-                'dispute won', 'dispute'
-            );
-        END IF;
-    END LOOP;
-END
-$_$;
+    AS $_$ body sha256:c939c035dd2a7a9b $_$;
 
 
 --
@@ -2742,16 +1105,7 @@ refunded share, a hold per dispute and a restore when won. Idempotent: every ent
 CREATE FUNCTION payments.tg_any__set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog'
-    AS $$
-BEGIN
-    IF NEW IS DISTINCT FROM OLD THEN
-        NEW.updated_at := pg_catalog.now();
-    ELSE
-        NEW.updated_at := OLD.updated_at;
-    END IF;
-    RETURN NEW;
-END
-$$;
+    AS $$ body sha256:4a926fea3ba5c63a $$;
 
 
 --
@@ -2767,20 +1121,7 @@ COMMENT ON FUNCTION payments.tg_any__set_updated_at() IS 'Trigger function: sets
 
 CREATE FUNCTION payments.tg_catalog__reproject() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF TG_TABLE_NAME = 'prices' THEN
-        PERFORM payments.reproject_catalog_item(
-            NEW.environment, NEW.stripe_price_id, NULL, TG_OP = 'INSERT'
-        );
-    ELSE
-        PERFORM payments.reproject_catalog_item(
-            NEW.environment, NULL, NEW.stripe_product_id, TG_OP = 'INSERT'
-        );
-    END IF;
-    RETURN NULL;
-END
-$$;
+    AS $$ body sha256:d9442915f8a3216a $$;
 
 
 --
@@ -2798,27 +1139,7 @@ the subscriptions and one-time purchases that use it.';
 CREATE FUNCTION payments.tg_checkout_sessions__reproject_payment() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$
-DECLARE
-    v_payment payments.payment_history;
-BEGIN
-    IF NEW.stripe_checkout_session_id IS NULL THEN
-        RETURN NULL;
-    END IF;
-    -- The payment may have been recorded before pgpay stored what the session bought or which
-    -- order it pays: project it again now that it is known.
-    FOR v_payment IN
-        SELECT h.* FROM payments.payment_history AS h
-        WHERE h.environment = NEW.environment AND h.type = 'one_time_payment'
-            AND h.stripe_checkout_session_id = NEW.stripe_checkout_session_id
-    LOOP
-        PERFORM payments.project_payment_to_orders(v_payment);
-        PERFORM payments.sync_payment_credits(v_payment);
-        PERFORM payments.refresh_payment_entitlements(v_payment);
-    END LOOP;
-    RETURN NULL;
-END
-$$;
+    AS $$ body sha256:20d111192e06ad82 $$;
 
 
 --
@@ -2834,12 +1155,7 @@ COMMENT ON FUNCTION payments.tg_checkout_sessions__reproject_payment() IS 'Re-pr
 
 CREATE FUNCTION payments.tg_credit_ledger__append_only() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    RAISE EXCEPTION 'public.credit_ledger is append-only: post a reversal or adjustment instead'
-        USING ERRCODE = 'insufficient_privilege';
-END
-$$;
+    AS $$ body sha256:905a64de1a7729a1 $$;
 
 
 --
@@ -2849,12 +1165,7 @@ $$;
 CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$
-BEGIN
-    PERFORM payments.refresh_order(NEW.id);
-    RETURN NULL;
-END
-$$;
+    AS $$ body sha256:be08aa37555675a1 $$;
 
 
 --
@@ -2863,26 +1174,7 @@ $$;
 
 CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_parent payments.payment_history;
-BEGIN
-    IF NEW.type = 'dispute' THEN
-        v_parent := payments.parent_payment(NEW.environment, NEW.stripe_payment_intent_id, NEW.stripe_charge_id);
-        IF v_parent.id IS NULL THEN
-            RETURN NULL;
-        END IF;
-    ELSIF NEW.type = 'refund' THEN
-        RETURN NULL;
-    ELSE
-        v_parent := NEW;
-    END IF;
-    PERFORM payments.project_payment_to_orders(v_parent);
-    PERFORM payments.sync_payment_credits(v_parent);
-    PERFORM payments.refresh_payment_entitlements(v_parent);
-    RETURN NULL;
-END
-$$;
+    AS $$ body sha256:ac1a1ee3064d9dd5 $$;
 
 
 --
@@ -2898,19 +1190,7 @@ COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS 'Projec
 
 CREATE FUNCTION payments.tg_subscriptions__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$
-BEGIN
-    IF NEW.subject_type IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF NEW.subject_type = 'user' THEN
-        PERFORM payments.refresh_subscription_entitlements(NEW.environment, NEW.stripe_subscription_id);
-    ELSE
-        PERFORM payments.refresh_team_billing_status(NEW.environment, NEW.subject_type, NEW.subject_id);
-    END IF;
-    RETURN NULL;
-END
-$$;
+    AS $$ body sha256:090b1b51730a61df $$;
 
 
 --
@@ -2926,11 +1206,7 @@ COMMENT ON FUNCTION payments.tg_subscriptions__project_fulfilment() IS 'Projects
 
 CREATE FUNCTION payments.to_timestamptz(p_epoch jsonb) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
-    SELECT CASE WHEN pg_catalog.jsonb_typeof(p_epoch) = 'number'
-        THEN pg_catalog.to_timestamp((p_epoch #>> '{}')::double precision)
-    END
-$$;
+    AS $$ body sha256:adf9c3777e907d34 $$;
 
 
 --
@@ -2946,11 +1222,7 @@ COMMENT ON FUNCTION payments.to_timestamptz(p_epoch jsonb) IS 'A Stripe Unix tim
 
 CREATE FUNCTION payments.try_uuid(p_value text) RETURNS uuid
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $_$
-    SELECT CASE
-        WHEN p_value ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN p_value::uuid
-    END
-$_$;
+    AS $_$ body sha256:9a57c7bcb7339d23 $_$;
 
 
 --
@@ -2966,222 +1238,7 @@ COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or N
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$
-DECLARE
-    v_row payments.payment_history;
-    v_found boolean;
-    v_raw jsonb;
-    v_seen timestamptz;
-    v_failure_at timestamptz;
-    v_snapshot jsonb;
-    v_new payments.payment_history;
-BEGIN
-    IF p_key IS NULL THEN
-        RETURN NULL;
-    END IF;
-    LOOP
-        IF p_type = 'one_time_payment' THEN
-            SELECT * INTO v_row FROM payments.payment_history AS h
-            WHERE h.environment = p_environment AND h.type = 'one_time_payment'
-                AND h.stripe_payment_intent_id = p_key
-            FOR UPDATE;
-        ELSIF p_type = 'subscription_invoice' THEN
-            SELECT * INTO v_row FROM payments.payment_history AS h
-            WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
-                AND h.stripe_invoice_id = p_key
-            FOR UPDATE;
-        ELSIF p_type = 'refund' THEN
-            SELECT * INTO v_row FROM payments.payment_history AS h
-            WHERE h.environment = p_environment AND h.type = 'refund' AND h.stripe_refund_id = p_key
-            FOR UPDATE;
-        ELSE
-            SELECT * INTO v_row FROM payments.payment_history AS h
-            WHERE h.environment = p_environment AND h.type = 'dispute' AND h.stripe_dispute_id = p_key
-            FOR UPDATE;
-        END IF;
-        v_found := FOUND;
-
-        -- raw keeps the newest snapshot of each object type that spoke about this payment, with
-        -- the event time it came from in raw._seen, and the newest failure in raw._failure.
-        v_raw := coalesce(v_row.raw, '{}'::jsonb);
-        IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
-            v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
-            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
-            IF v_seen IS NULL OR p_event_at > v_seen
-                OR (p_event_at = v_seen AND v_snapshot > v_raw -> p_object_type) THEN
-                v_raw := v_raw || jsonb_build_object(p_object_type, v_snapshot);
-                v_raw := jsonb_set(
-                    v_raw, ARRAY['_seen'],
-                    coalesce(v_raw -> '_seen', '{}'::jsonb)
-                    || jsonb_build_object(p_object_type, extract(EPOCH FROM p_event_at))
-                );
-            END IF;
-        END IF;
-        IF p_status = 'failed' AND p_failure_message IS NOT NULL THEN
-            v_failure_at := pg_catalog.to_timestamp((v_raw -> '_failure' ->> 'at')::double precision);
-            IF v_failure_at IS NULL OR p_event_at > v_failure_at
-                OR (p_event_at = v_failure_at AND p_failure_message < v_raw -> '_failure' ->> 'message') THEN
-                v_raw := v_raw || jsonb_build_object(
-                    '_failure',
-                    jsonb_build_object('at', extract(EPOCH FROM p_event_at), 'message', p_failure_message)
-                );
-            END IF;
-        END IF;
-
-        v_new := v_row;
-        v_new.environment := p_environment;
-        v_new.type := p_type;
-        v_new.raw := v_raw;
-        v_new.stripe_payment_intent_id := CASE
-            WHEN p_type = 'one_time_payment' THEN p_key
-            ELSE coalesce(v_row.stripe_payment_intent_id, p_payment_intent)
-        END;
-        v_new.stripe_invoice_id := CASE
-            WHEN p_type = 'subscription_invoice' THEN p_key ELSE coalesce(v_row.stripe_invoice_id, p_invoice)
-        END;
-        v_new.stripe_refund_id := CASE WHEN p_type = 'refund' THEN p_key END;
-        v_new.stripe_dispute_id := CASE WHEN p_type = 'dispute' THEN p_key END;
-        -- The charge: the one the newest invoice / payment intent names, else the newest charge seen.
-        v_new.stripe_charge_id := coalesce(
-            CASE p_type
-                WHEN 'subscription_invoice' THEN coalesce(
-                    payments.stripe_id(v_raw -> 'invoice' -> 'charge'),
-                    (
-                        SELECT payments.stripe_id(pay -> 'payment' -> 'charge')
-                        FROM jsonb_array_elements(coalesce(v_raw -> 'invoice' -> 'payments' -> 'data', '[]')) AS pay
-                        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
-                        LIMIT 1
-                    )
-                )
-                WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
-            END,
-            v_raw -> 'charge' ->> 'id',
-            v_row.stripe_charge_id,
-            p_charge
-        );
-        v_new.amount := greatest(v_row.amount, coalesce(p_amount, 0));
-        v_new.amount_refunded := 0;
-        IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
-            -- Refunded: the live refunds known, or what the newest charge snapshot reports less
-            -- the refunds that failed after it.
-            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> 'charge')::double precision);
-            SELECT greatest(
-                coalesce(sum(r.amount) FILTER (WHERE r.status IN ('pending', 'requires_action', 'succeeded')), 0),
-                coalesce((v_raw -> 'charge' ->> 'amount_refunded')::bigint, 0)
-                - coalesce(sum(r.amount) FILTER (
-                    WHERE r.status IN ('failed', 'canceled') AND r.last_event_at >= v_seen
-                ), 0)
-            ) INTO v_new.amount_refunded
-            FROM payments.payment_history AS r
-            WHERE r.environment = p_environment AND r.type = 'refund'
-                AND (
-                    r.stripe_payment_intent_id = v_new.stripe_payment_intent_id
-                    OR r.stripe_charge_id = v_new.stripe_charge_id
-                );
-        END IF;
-        v_new.status := payments.merge_payment_status(
-            p_type, v_row.status, coalesce(p_status, v_row.status, 'pending'), v_new.amount,
-            v_new.amount_refunded
-        );
-        IF v_row.subject_type IS NULL AND p_subject_type IS NOT NULL AND p_subject_id IS NOT NULL THEN
-            v_new.subject_type := p_subject_type;
-            v_new.subject_id := p_subject_id;
-        END IF;
-        v_new.stripe_customer_id := coalesce(v_row.stripe_customer_id, p_customer);
-        v_new.stripe_checkout_session_id := coalesce(v_row.stripe_checkout_session_id, p_checkout_session);
-        v_new.stripe_subscription_id := coalesce(v_row.stripe_subscription_id, p_subscription);
-        v_new.currency := coalesce(v_row.currency, lower(p_currency));
-        v_new.description := coalesce(v_row.description, p_description);
-        v_new.failure_message := v_raw -> '_failure' ->> 'message';
-        v_new.metadata := coalesce(v_row.metadata, '{}'::jsonb) || coalesce(p_metadata, '{}'::jsonb);
-        v_new.stripe_created := least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created'));
-        -- Only events that bring a snapshot date the row (a refund re-deriving its payment's
-        -- refunded amount does not: it may come before or after the payment).
-        v_new.last_event_at := CASE
-            WHEN p_object_type IS NULL THEN coalesce(v_row.last_event_at, p_event_at)
-            ELSE greatest(v_row.last_event_at, p_event_at)
-        END;
-
-        IF v_found THEN
-            UPDATE payments.payment_history AS h SET
-                status = v_new.status, subject_type = v_new.subject_type, subject_id = v_new.subject_id,
-                stripe_customer_id = v_new.stripe_customer_id,
-                stripe_checkout_session_id = v_new.stripe_checkout_session_id,
-                stripe_payment_intent_id = v_new.stripe_payment_intent_id,
-                stripe_charge_id = v_new.stripe_charge_id, stripe_invoice_id = v_new.stripe_invoice_id,
-                stripe_subscription_id = v_new.stripe_subscription_id, amount = v_new.amount,
-                amount_refunded = v_new.amount_refunded, currency = v_new.currency,
-                description = v_new.description, failure_message = v_new.failure_message,
-                metadata = v_new.metadata, stripe_created = v_new.stripe_created,
-                last_event_at = v_new.last_event_at, raw = v_new.raw
-            WHERE h.id = v_row.id
-                AND (h.status, h.subject_type, h.subject_id, h.stripe_customer_id,
-                    h.stripe_checkout_session_id, h.stripe_payment_intent_id, h.stripe_charge_id,
-                    h.stripe_invoice_id, h.stripe_subscription_id, h.amount, h.amount_refunded,
-                    h.currency, h.description, h.failure_message, h.metadata, h.stripe_created,
-                    h.last_event_at, h.raw)
-                IS DISTINCT FROM
-                    (v_new.status, v_new.subject_type, v_new.subject_id, v_new.stripe_customer_id,
-                    v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
-                    v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
-                    v_new.amount, v_new.amount_refunded, v_new.currency, v_new.description,
-                    v_new.failure_message, v_new.metadata, v_new.stripe_created, v_new.last_event_at,
-                    v_new.raw);
-            v_new.id := v_row.id;
-            EXIT;
-        END IF;
-        INSERT INTO payments.payment_history (
-            environment, type, status, subject_type, subject_id, stripe_customer_id,
-            stripe_checkout_session_id, stripe_payment_intent_id, stripe_charge_id, stripe_invoice_id,
-            stripe_subscription_id, stripe_refund_id, stripe_dispute_id, amount, amount_refunded,
-            currency, description, failure_message, metadata, stripe_created, last_event_at, raw
-        ) VALUES (
-            p_environment, p_type, v_new.status, v_new.subject_type, v_new.subject_id,
-            v_new.stripe_customer_id, v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
-            v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
-            v_new.stripe_refund_id, v_new.stripe_dispute_id, v_new.amount, v_new.amount_refunded,
-            v_new.currency, v_new.description, v_new.failure_message, v_new.metadata,
-            v_new.stripe_created, v_new.last_event_at, v_new.raw
-        )
-        ON CONFLICT DO NOTHING
-        RETURNING id INTO v_new.id;
-        EXIT WHEN v_new.id IS NOT NULL;
-        -- Lost a race with a concurrent insert of the same object: lock its row and merge again.
-    END LOOP;
-
-    -- Refunds and disputes that arrived before their payment learn its subject and links (only
-    -- needed when this payment just appeared or just learnt one of them).
-    IF p_type IN ('one_time_payment', 'subscription_invoice')
-        AND (
-            NOT v_found
-            OR (v_row.subject_type, v_row.subject_id, v_row.stripe_customer_id,
-                v_row.stripe_checkout_session_id, v_row.stripe_invoice_id, v_row.stripe_subscription_id,
-                v_row.stripe_payment_intent_id, v_row.stripe_charge_id)
-            IS DISTINCT FROM
-                (v_new.subject_type, v_new.subject_id, v_new.stripe_customer_id,
-                v_new.stripe_checkout_session_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
-                v_new.stripe_payment_intent_id, v_new.stripe_charge_id)
-        ) THEN
-        UPDATE payments.payment_history AS c SET
-            subject_type = coalesce(c.subject_type, v_new.subject_type),
-            subject_id = CASE WHEN c.subject_type IS NULL THEN v_new.subject_id ELSE c.subject_id END,
-            stripe_customer_id = coalesce(c.stripe_customer_id, v_new.stripe_customer_id),
-            stripe_checkout_session_id = coalesce(c.stripe_checkout_session_id, v_new.stripe_checkout_session_id),
-            stripe_invoice_id = coalesce(c.stripe_invoice_id, v_new.stripe_invoice_id),
-            stripe_subscription_id = coalesce(c.stripe_subscription_id, v_new.stripe_subscription_id)
-        WHERE c.environment = p_environment AND c.type IN ('refund', 'dispute')
-            AND (c.stripe_payment_intent_id = v_new.stripe_payment_intent_id OR c.stripe_charge_id = v_new.stripe_charge_id)
-            AND (
-                (c.subject_type IS NULL AND v_new.subject_type IS NOT NULL)
-                OR (c.stripe_customer_id IS NULL AND v_new.stripe_customer_id IS NOT NULL)
-                OR (c.stripe_checkout_session_id IS NULL AND v_new.stripe_checkout_session_id IS NOT NULL)
-                OR (c.stripe_invoice_id IS NULL AND v_new.stripe_invoice_id IS NOT NULL)
-                OR (c.stripe_subscription_id IS NULL AND v_new.stripe_subscription_id IS NOT NULL)
-            );
-    END IF;
-    RETURN v_new.id;
-END
-$$;
+    AS $$ body sha256:40bf32f310ab1d76 $$;
 
 
 --
