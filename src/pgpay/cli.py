@@ -277,7 +277,9 @@ def _add_environment(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_progress_options(parser: argparse.ArgumentParser) -> None:
+def _add_progress_options(
+    parser: argparse.ArgumentParser, default: str = "one when standard error is a terminal"
+) -> None:
     bar = parser.add_mutually_exclusive_group()
     bar.add_argument(
         "--no-progress",
@@ -285,7 +287,7 @@ def _add_progress_options(parser: argparse.ArgumentParser) -> None:
         action="store_const",
         const="never",
         default="auto",
-        help="no progress bar (default: one when standard error is a terminal)",
+        help=f"no progress bar (default: {default})",
     )
     bar.add_argument(
         "--progress",
@@ -434,22 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--environment", default="test", help="test or live; must match livemode (default test)"
     )
-    bar = p.add_mutually_exclusive_group()
-    bar.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_const",
-        const="never",
-        default="auto",
-        help="no progress bar (default: one on a terminal for more than 50 events)",
-    )
-    bar.add_argument(
-        "--progress",
-        dest="progress",
-        action="store_const",
-        const="always",
-        help="show the progress bar even when standard error is not a terminal",
-    )
+    _add_progress_options(p, default="one on a terminal for more than 50 events")
     p.set_defaults(handler=cmd_ingest)
 
     p = sub.add_parser(
