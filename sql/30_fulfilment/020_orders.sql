@@ -200,9 +200,7 @@ BEGIN
         WHERE h.environment = NEW.environment AND h.type = 'one_time_payment'
             AND h.stripe_checkout_session_id = NEW.stripe_checkout_session_id
     LOOP
-        PERFORM payments.project_payment_to_orders(v_payment);
-        PERFORM payments.sync_payment_credits(v_payment);
-        PERFORM payments.refresh_payment_entitlements(v_payment);
+        PERFORM payments.project_payment(v_payment);
     END LOOP;
     RETURN NULL;
 END

@@ -1,6 +1,20 @@
 -- AFTER triggers on the payments mirror that project into the public fulfilment tables, in the
 -- same transaction as the event that changed the mirror.
 
+CREATE OR REPLACE FUNCTION payments.project_payment(p_payment payments.payment_history)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    PERFORM payments.project_payment_to_orders(p_payment);
+    PERFORM payments.sync_payment_credits(p_payment);
+    PERFORM payments.refresh_payment_entitlements(p_payment);
+END
+$$;
+
+COMMENT ON FUNCTION payments.project_payment(payments.payment_history) IS
+'Projects one payment into orders, the credit ledger and user entitlements (each step idempotent).';
+
 CREATE OR REPLACE FUNCTION payments.tg_payment_history__project_fulfilment()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -18,9 +32,7 @@ BEGIN
     ELSE
         v_parent := NEW;
     END IF;
-    PERFORM payments.project_payment_to_orders(v_parent);
-    PERFORM payments.sync_payment_credits(v_parent);
-    PERFORM payments.refresh_payment_entitlements(v_parent);
+    PERFORM payments.project_payment(v_parent);
     RETURN NULL;
 END
 $$;

@@ -52,7 +52,7 @@ from starlette.routing import Route
 
 from pgpay.config import ENVIRONMENTS, Environment, Settings, fingerprint
 from pgpay.errors import ConfigError
-from pgpay.server import BodyTooLarge, read_body
+from pgpay.server import BodyTooLarge, read_asgi_body
 from pgpay.stripe_client import (
     StripeFailure,
     api_key,
@@ -598,10 +598,16 @@ class Runtime:
 
     async def _body(self, request: Request) -> dict[str, Any]:
         try:
-            raw = await read_body(request, MAX_BODY_BYTES)
+            raw = await read_asgi_body(
+                dict(request.scope["headers"]), request.receive, MAX_BODY_BYTES
+            )
         except BodyTooLarge:
             raise ApiError(
                 413, "body_too_large", f"the body exceeds {MAX_BODY_BYTES} bytes"
+            ) from None
+        except ConnectionError:
+            raise ApiError(
+                400, "incomplete_body", "the client went away before the body ended"
             ) from None
         return _parse_json(raw)
 

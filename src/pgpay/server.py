@@ -42,21 +42,6 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     )
 
 
-async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """A Starlette request's body, refusing more than `limit` bytes (BodyTooLarge)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def read_asgi_body(
     headers: dict[bytes, bytes], receive: Receive, limit: int = MAX_BODY_BYTES
 ) -> bytes:

@@ -812,6 +812,22 @@ COMMENT ON FUNCTION payments.product_entitlement_keys(p_environment text, p_prod
 
 
 --
+-- Name: project_payment(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.project_payment(p_payment payments.payment_history) RETURNS void
+    LANGUAGE plpgsql
+    AS $$ body sha256:d3609dbaf05707db $$;
+
+
+--
+-- Name: FUNCTION project_payment(p_payment payments.payment_history); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.project_payment(p_payment payments.payment_history) IS 'Projects one payment into orders, the credit ledger and user entitlements (each step idempotent).';
+
+
+--
 -- Name: project_payment_to_orders(payments.payment_history); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -1139,7 +1155,7 @@ the subscriptions and one-time purchases that use it.';
 CREATE FUNCTION payments.tg_checkout_sessions__reproject_payment() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:20d111192e06ad82 $$;
+    AS $$ body sha256:cbad29fff8e810ba $$;
 
 
 --
@@ -1174,7 +1190,7 @@ CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
 
 CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:ac1a1ee3064d9dd5 $$;
+    AS $$ body sha256:d4aeb2f6ff0c8568 $$;
 
 
 --
@@ -3666,6 +3682,14 @@ GRANT ALL ON FUNCTION payments.price_product(p_environment text, p_price_id text
 
 REVOKE ALL ON FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION project_payment(p_payment payments.payment_history); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.project_payment(p_payment payments.payment_history) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.project_payment(p_payment payments.payment_history) TO pgpay_writer;
 
 
 --
