@@ -102,6 +102,7 @@ AS $$
 DECLARE
     v_sub payments.subscriptions;
     v_payment payments.payment_history;
+    v_lines jsonb[];
 BEGIN
     -- Subscriptions on this price or product: entitlements and team status read the catalog.
     FOR v_sub IN
@@ -129,17 +130,25 @@ BEGIN
             END LOOP;
         END IF;
     END LOOP;
-    -- One-time purchases of this price (or of the product's prices) through pgpay's checkout.
+    -- One-time purchases of this price (or of the product's prices) through pgpay's checkout,
+    -- found through the line-items index (checkout_sessions_line_items_idx).
+    v_lines := ARRAY(
+        SELECT jsonb_build_array(jsonb_build_object('price', p_price_id)) WHERE p_price_id IS NOT NULL
+        UNION ALL
+        SELECT jsonb_build_array(jsonb_build_object('price', p.stripe_price_id))
+        FROM payments.prices AS p
+        WHERE p_product_id IS NOT NULL AND p.environment = p_environment
+            AND p.stripe_product_id = p_product_id
+    );
     FOR v_payment IN
         SELECT h.* FROM payments.checkout_sessions AS cs
         INNER JOIN payments.payment_history AS h
             ON h.environment = cs.environment AND h.type = 'one_time_payment'
             AND h.stripe_checkout_session_id = cs.stripe_checkout_session_id
         WHERE cs.environment = p_environment AND cs.stripe_checkout_session_id IS NOT NULL
-            AND EXISTS (
-                SELECT FROM jsonb_array_elements(cs.line_items) AS li
-                WHERE li ->> 'price' = p_price_id
-                    OR payments.price_product(p_environment, li ->> 'price') = p_product_id
+            AND cs.id IN (
+                SELECT b.id FROM payments.checkout_sessions AS b
+                WHERE b.line_items <> '[]'::jsonb AND b.line_items @> ANY(v_lines)
             )
     LOOP
         IF p_credits THEN

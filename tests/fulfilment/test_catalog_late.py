@@ -81,3 +81,21 @@ def test_refunds_reverse_what_was_granted_even_after_the_catalog_changed(db: h.C
     h.ingest(db, f.refund_events())
     assert h.balance(db, "user", "u1") == 0
     assert ("reversal", -20) in h.ledger(db, "user", "u1")
+
+
+def test_a_product_whose_entitlements_change_regrants_the_one_time_purchases_of_its_prices(
+    db: h.Conn,
+) -> None:
+    f = h.factory(15)
+    cat = h.build_catalog(f)
+    h.ingest(db, cat.events)
+    events, _ = h.buy(db, f, cat.prices["pack"], quantity=1)
+    h.ingest(db, events)
+    assert h.active_keys(db, "u1") == {"export"}
+
+    product = dict(cat.products["pack"], metadata={"credits": "10", "entitlements": "export,api"})
+    h.ingest(db, [f.event("product.updated", product)])
+
+    assert h.active_keys(db, "u1") == {"export", "api"}
+    assert h.balance(db, "user", "u1") == 10  # credits follow the catalog at payment time
+

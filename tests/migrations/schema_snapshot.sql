@@ -935,7 +935,7 @@ first, then by status, latest period end, seats.';
 
 CREATE FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:4b339eb285910966 $$;
+    AS $$ body sha256:7ca2978b92c36053 $$;
 
 
 --
@@ -2265,6 +2265,13 @@ ALTER TABLE ONLY public.user_entitlements
 --
 
 CREATE UNIQUE INDEX checkout_sessions_idempotency_key ON payments.checkout_sessions USING btree (environment, COALESCE(created_by, ''::text), idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+
+--
+-- Name: checkout_sessions_line_items_idx; Type: INDEX; Schema: payments; Owner: -
+--
+
+CREATE INDEX checkout_sessions_line_items_idx ON payments.checkout_sessions USING gin (line_items jsonb_path_ops) WHERE (line_items <> '[]'::jsonb);
 
 
 --

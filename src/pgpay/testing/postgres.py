@@ -17,6 +17,11 @@ from pgpay import migrate
 from pgpay.embedded import RunAs, find_binary
 
 TEMPLATE_NAME = "pgpay_template"
+# Throw-away data: no fsync, no waiting for the WAL flush at commit.
+POSTGRES_ARGS = (
+    "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=300 "
+    "-c shared_buffers=128MB -c synchronous_commit=off"
+)
 
 
 class TestPostgresql(testing.postgresql.Postgresql):  # type: ignore[misc]
@@ -34,11 +39,7 @@ class TestPostgresql(testing.postgresql.Postgresql):  # type: ignore[misc]
         self.run_as = RunAs.detect()
         kwargs.setdefault("initdb", find_binary("initdb"))
         kwargs.setdefault("postgres", find_binary("postgres"))
-        kwargs.setdefault(
-            "postgres_args",
-            "-h 127.0.0.1 -F -c logging_collector=off -c max_connections=300 "
-            "-c shared_buffers=128MB -c synchronous_commit=off",
-        )
+        kwargs.setdefault("postgres_args", POSTGRES_ARGS)
         super().__init__(**kwargs)
 
     def _give_to_server_user(self) -> None:
