@@ -98,4 +98,3 @@ def test_a_product_whose_entitlements_change_regrants_the_one_time_purchases_of_
 
     assert h.active_keys(db, "u1") == {"export", "api"}
     assert h.balance(db, "user", "u1") == 10  # credits follow the catalog at payment time
-
