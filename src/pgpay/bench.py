@@ -41,7 +41,7 @@ from typing import Any
 import psycopg
 
 from pgpay.testing.events import JSON, StripeFactory
-from pgpay.testing.postgres import POSTGRES_ARGS, DatabaseFactory, TestPostgresql
+from pgpay.testing.postgres import DatabaseFactory, TestPostgresql
 from pgpay.testing.signing import encode_event, sign_payload
 
 TARGET_RATIO = 0.25
@@ -53,10 +53,6 @@ BASELINE_TABLE_SQL = (
 BASELINE_INSERT_SQL = (
     "INSERT INTO public.bench_baseline (id, payload) VALUES (%s, %s::jsonb) ON CONFLICT DO NOTHING"
 )
-# A run lasts seconds while its tables grow twentyfold. On a server in service autovacuum
-# re-analyzes a table once it has grown by a tenth, so cached plans follow its size; checking every
-# second instead of every minute keeps that true within a short run.
-BENCH_POSTGRES_ARGS = "-c autovacuum_naptime=1s"
 SERVER_START_TIMEOUT = 30.0
 SIGNATURE_TOLERANCE = 300  # the server refuses signatures older than this
 
@@ -566,7 +562,7 @@ def run(args: argparse.Namespace) -> str:
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         print("starting PostgreSQL and migrating ...", file=sys.stderr, flush=True)
         with interrupts_deferred():
-            pg = TestPostgresql(postgres_args=f"{POSTGRES_ARGS} {BENCH_POSTGRES_ARGS}")
+            pg = TestPostgresql()
             stack.callback(pg.stop)
         databases = DatabaseFactory(pg)
         database_url = databases.url_for(databases.create("pgpay_bench"))
