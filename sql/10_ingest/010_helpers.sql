@@ -152,8 +152,11 @@ DECLARE
     v_type text := p_metadata ->> 'pgpay_subject_type';
     v_id text := p_metadata ->> 'pgpay_subject_id';
 BEGIN
-    IF v_type IS NULL OR v_id IS NULL
-        OR v_id !~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
+    -- Most objects carry no subject: answer them without running a query.
+    IF v_type IS NULL OR v_id IS NULL THEN
+        RETURN;
+    END IF;
+    IF v_id !~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
         OR NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = v_type) THEN
         RETURN;
     END IF;
@@ -171,9 +174,12 @@ CREATE OR REPLACE FUNCTION payments.resolve_subject(
 LANGUAGE plpgsql
 STABLE
 AS $$
+DECLARE
+    v_subject record;
 BEGIN
-    SELECT s.subject_type, s.subject_id INTO subject_type, subject_id
-    FROM payments.subject_from_metadata(coalesce(p_metadata, '{}'::jsonb)) AS s;
+    v_subject := payments.subject_from_metadata(coalesce(p_metadata, '{}'::jsonb));
+    subject_type := v_subject.subject_type;
+    subject_id := v_subject.subject_id;
     IF subject_type IS NULL AND p_customer_id IS NOT NULL THEN
         SELECT m.subject_type, m.subject_id::text INTO subject_type, subject_id
         FROM payments.stripe_customer_mappings AS m

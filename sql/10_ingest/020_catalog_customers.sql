@@ -33,7 +33,7 @@ BEGIN
             OR payments.is_newer(excluded.last_event_at, 0, excluded.raw, c.last_event_at, 0, c.raw)
         );
 
-    SELECT * INTO v_subject FROM payments.subject_from_metadata(coalesce(p_customer -> 'metadata', '{}'));
+    v_subject := payments.subject_from_metadata(coalesce(p_customer -> 'metadata', '{}'));
     PERFORM payments.ensure_customer_mapping(
         p_environment, v_subject.subject_type, v_subject.subject_id, v_id, 'metadata'
     );

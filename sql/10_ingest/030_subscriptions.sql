@@ -17,8 +17,7 @@ DECLARE
     v_period_end timestamptz;
     v_applied integer;
 BEGIN
-    SELECT * INTO v_subject
-    FROM payments.resolve_subject(p_environment, p_subscription -> 'metadata', v_customer);
+    v_subject := payments.resolve_subject(p_environment, p_subscription -> 'metadata', v_customer);
 
     SELECT min(payments.to_timestamptz(i -> 'current_period_start')),
         max(payments.to_timestamptz(i -> 'current_period_end'))

@@ -73,6 +73,7 @@ DECLARE
     v_seen timestamptz;
     v_failure_at timestamptz;
     v_snapshot jsonb;
+    v_charge text;
     v_new payments.payment_history;
 BEGIN
     IF p_key IS NULL THEN
@@ -141,26 +142,28 @@ BEGIN
         v_new.stripe_refund_id := CASE WHEN p_type = 'refund' THEN p_key END;
         v_new.stripe_dispute_id := CASE WHEN p_type = 'dispute' THEN p_key END;
         -- The charge: the one the newest invoice / payment intent names, else the newest charge seen.
-        v_new.stripe_charge_id := coalesce(
-            CASE p_type
-                WHEN 'subscription_invoice' THEN coalesce(
-                    payments.stripe_id(v_raw -> 'invoice' -> 'charge'),
-                    (
-                        SELECT payments.stripe_id(pay -> 'payment' -> 'charge')
-                        FROM jsonb_array_elements(coalesce(v_raw -> 'invoice' -> 'payments' -> 'data', '[]')) AS pay
-                        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
-                        LIMIT 1
-                    )
-                )
-                WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
-            END,
-            v_raw -> 'charge' ->> 'id',
-            v_row.stripe_charge_id,
-            p_charge
-        );
+        v_charge := CASE p_type
+            WHEN 'subscription_invoice' THEN payments.stripe_id(v_raw -> 'invoice' -> 'charge')
+            WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
+        END;
+        IF v_charge IS NULL AND p_type = 'subscription_invoice'
+            AND jsonb_typeof(v_raw -> 'invoice' -> 'payments' -> 'data') = 'array' THEN
+            SELECT payments.stripe_id(pay -> 'payment' -> 'charge') INTO v_charge
+            FROM jsonb_array_elements(v_raw -> 'invoice' -> 'payments' -> 'data') AS pay
+            ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+            LIMIT 1;
+        END IF;
+        v_new.stripe_charge_id := coalesce(v_charge, v_raw -> 'charge' ->> 'id', v_row.stripe_charge_id, p_charge);
         v_new.amount := greatest(v_row.amount, coalesce(p_amount, 0));
         v_new.amount_refunded := 0;
-        IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+        IF p_type IN ('one_time_payment', 'subscription_invoice') AND v_found
+            AND p_object_type IS DISTINCT FROM 'charge' AND p_object_type IS NOT NULL
+            AND (v_row.stripe_payment_intent_id, v_row.stripe_charge_id)
+                IS NOT DISTINCT FROM (v_new.stripe_payment_intent_id, v_new.stripe_charge_id) THEN
+            -- Neither the refunds (a refund re-derives its payment with no object), the charge
+            -- snapshot nor the links to them changed: the refunded amount stands.
+            v_new.amount_refunded := v_row.amount_refunded;
+        ELSIF p_type IN ('one_time_payment', 'subscription_invoice') THEN
             -- Refunded: the live refunds known, or what the newest charge snapshot reports less
             -- the refunds that failed after it.
             v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> 'charge')::double precision);
@@ -201,6 +204,9 @@ BEGIN
             ELSE greatest(v_row.last_event_at, p_event_at)
         END;
 
+        IF v_found AND v_new IS NOT DISTINCT FROM v_row THEN
+            EXIT;  -- nothing new (a duplicate snapshot, an older one, a repeated status)
+        END IF;
         IF v_found THEN
             UPDATE payments.payment_history AS h SET
                 status = v_new.status, subject_type = v_new.subject_type, subject_id = v_new.subject_id,
@@ -333,7 +339,7 @@ BEGIN
     ELSIF p_event_type <> 'checkout.session.expired' AND v_status = 'open' THEN
         v_status := 'complete';
     END IF;
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_session -> 'metadata', v_customer);
+    v_subject := payments.resolve_subject(p_environment, p_session -> 'metadata', v_customer);
 
     -- A session pgpay created carries the local row id: attach the Stripe id if it was never stored.
     IF v_local ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
@@ -447,7 +453,7 @@ BEGIN
         WHEN p_intent ->> 'status' = 'requires_action' THEN 'requires_action'
         ELSE 'pending'
     END;
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_intent -> 'metadata', v_customer);
+    v_subject := payments.resolve_subject(p_environment, p_intent -> 'metadata', v_customer);
     PERFORM payments.ensure_customer_mapping(
         p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
     );
@@ -489,7 +495,7 @@ BEGIN
             THEN 'succeeded'
         ELSE 'pending'
     END;
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, p_charge -> 'metadata', v_customer);
+    v_subject := payments.resolve_subject(p_environment, p_charge -> 'metadata', v_customer);
     v_existing := payments.invoice_payment_for_intent(p_environment, v_pi);
     -- An invoice's charge goes to the invoice's row, any other to its intent's one-time payment.
     IF v_invoice IS NOT NULL OR v_existing.id IS NOT NULL THEN
@@ -511,9 +517,11 @@ BEGIN
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );
     -- Older API versions embed the refunds in charge.refunded.
-    FOR v_refund IN SELECT r FROM jsonb_array_elements(coalesce(p_charge -> 'refunds' -> 'data', '[]')) AS r LOOP
-        PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
-    END LOOP;
+    IF jsonb_typeof(p_charge -> 'refunds' -> 'data') = 'array' THEN
+        FOR v_refund IN SELECT r FROM jsonb_array_elements(p_charge -> 'refunds' -> 'data') AS r LOOP
+            PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
+        END LOOP;
+    END IF;
 END
 $$;
 
@@ -657,11 +665,13 @@ BEGIN
     IF v_subscription IS NULL THEN
         RETURN;
     END IF;
-    SELECT p INTO v_payment
-    FROM jsonb_array_elements(coalesce(p_invoice -> 'payments' -> 'data', '[]')) AS p
-    WHERE p -> 'payment' ->> 'type' = 'payment_intent'
-    ORDER BY p ->> 'status' = 'paid' DESC, (p ->> 'is_default')::boolean DESC NULLS LAST
-    LIMIT 1;
+    IF jsonb_typeof(p_invoice -> 'payments' -> 'data') = 'array' THEN
+        SELECT p INTO v_payment
+        FROM jsonb_array_elements(p_invoice -> 'payments' -> 'data') AS p
+        WHERE p -> 'payment' ->> 'type' = 'payment_intent'
+        ORDER BY p ->> 'status' = 'paid' DESC, (p ->> 'is_default')::boolean DESC NULLS LAST
+        LIMIT 1;
+    END IF;
     v_pi := coalesce(
         payments.stripe_id(p_invoice -> 'payment_intent'),
         payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
@@ -696,7 +706,7 @@ BEGIN
         v_event_status := v_object_status;
     END IF;
 
-    SELECT * INTO v_subject FROM payments.resolve_subject(p_environment, v_metadata, v_customer);
+    v_subject := payments.resolve_subject(p_environment, v_metadata, v_customer);
     IF v_subject.subject_type IS NULL THEN
         SELECT s.subject_type, s.subject_id::text INTO v_subject
         FROM payments.subscriptions AS s

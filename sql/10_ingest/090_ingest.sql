@@ -83,6 +83,10 @@ DECLARE
     v_kind text := v_object ->> 'object';
     v_intent text := payments.stripe_id(v_object -> 'payment_intent');
     v_pay jsonb;
+    v_candidates text[];
+    v_keys text[] := '{}';
+    v_key text;
+    v_at integer;
 BEGIN
     -- Events about one payment (checkout, intent, charge, refund, dispute, the invoice it pays)
     -- share the payment intent's lock; invoices also lock themselves; objects of a customer also
@@ -90,9 +94,10 @@ BEGIN
     -- see each other). Callers take the locks in array order (sorted), so they cannot deadlock.
     IF v_kind = 'payment_intent' THEN
         v_intent := v_object ->> 'id';
-    ELSIF v_kind = 'invoice' AND v_intent IS NULL THEN
+    ELSIF v_kind = 'invoice' AND v_intent IS NULL
+        AND jsonb_typeof(v_object -> 'payments' -> 'data') = 'array' THEN
         SELECT pay INTO v_pay
-        FROM jsonb_array_elements(coalesce(v_object -> 'payments' -> 'data', '[]')) AS pay
+        FROM jsonb_array_elements(v_object -> 'payments' -> 'data') AS pay
         WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
         ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
         LIMIT 1;
@@ -100,20 +105,25 @@ BEGIN
     ELSIF v_kind = 'invoice_payment' THEN
         v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
     END IF;
-    RETURN (
-        SELECT array_agg(DISTINCT k ORDER BY k)
-        FROM unnest(ARRAY[
-            v_intent,
-            CASE
-                WHEN v_kind IN ('invoice', 'customer', 'subscription', 'product', 'price')
-                    OR v_intent IS NULL
-                    THEN coalesce(v_object ->> 'id', p_event ->> 'id')
-            END,
-            CASE WHEN v_kind = 'invoice_payment' THEN payments.stripe_id(v_object -> 'invoice') END,
-            payments.stripe_id(v_object -> 'customer')
-        ]) AS k
-        WHERE k IS NOT NULL
-    );
+    v_candidates := ARRAY[
+        v_intent,
+        CASE
+            WHEN v_kind IN ('invoice', 'customer', 'subscription', 'product', 'price') OR v_intent IS NULL
+                THEN coalesce(v_object ->> 'id', p_event ->> 'id')
+        END,
+        CASE WHEN v_kind = 'invoice_payment' THEN payments.stripe_id(v_object -> 'invoice') END,
+        payments.stripe_id(v_object -> 'customer')
+    ];
+    -- Sorted and distinct, by insertion (at most four keys: no query needed).
+    FOREACH v_key IN ARRAY v_candidates LOOP
+        CONTINUE WHEN v_key IS NULL OR v_key = ANY(v_keys);
+        v_at := 1;
+        WHILE v_at <= cardinality(v_keys) AND v_keys[v_at] < v_key LOOP
+            v_at := v_at + 1;
+        END LOOP;
+        v_keys := v_keys[1:v_at - 1] || v_key || v_keys[v_at:];
+    END LOOP;
+    RETURN v_keys;
 END
 $$;
 
@@ -161,9 +171,12 @@ BEGIN
     END IF;
 
     v_handled := v_type = ANY(payments.handled_event_types());
-    FOREACH v_lock IN ARRAY payments.event_lock_keys(v_event) LOOP
-        PERFORM pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
-    END LOOP;
+    -- Only projections need the per-object locks: an ignored event is just a ledger row.
+    IF v_handled THEN
+        FOREACH v_lock IN ARRAY payments.event_lock_keys(v_event) LOOP
+            PERFORM pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
+        END LOOP;
+    END IF;
 
     INSERT INTO payments.webhook_events AS w (
         environment, stripe_event_id, type, api_version, livemode, object_type, object_id,

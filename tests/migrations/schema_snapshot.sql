@@ -75,7 +75,7 @@ invoice''s row (its charge snapshot, status and failure), then removes it.';
 
 CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:ff5f4ebaccb5c266 $$;
+    AS $$ body sha256:5c81142ea37fb001 $$;
 
 
 --
@@ -91,7 +91,7 @@ COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_
 
 CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$ body sha256:7ca5ca4227387c16 $_$;
+    AS $_$ body sha256:177a8dd79dec8d91 $_$;
 
 
 --
@@ -108,7 +108,7 @@ records the one-time payment (pending while an asynchronous method is unpaid).';
 
 CREATE FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:5079c6e7b10864e7 $$;
+    AS $$ body sha256:b436a4bee641414d $$;
 
 
 --
@@ -140,7 +140,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:75a2f57a5f7eb449 $$;
+    AS $$ body sha256:bd3c08ddf667f614 $$;
 
 
 --
@@ -174,7 +174,7 @@ where webhooks carry invoices without their payments).';
 
 CREATE FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:77d2aba2a83259cc $$;
+    AS $$ body sha256:ea366e57f67d60af $$;
 
 
 --
@@ -316,7 +316,7 @@ canceled) refunds.';
 
 CREATE FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:97009ba07f89b14e $$;
+    AS $$ body sha256:011e4417e4322418 $$;
 
 
 --
@@ -496,7 +496,7 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:e65f8b0ba979fb5c $$;
+    AS $$ body sha256:79ef645ff1a45a55 $$;
 
 
 --
@@ -523,7 +523,7 @@ The managed webhook endpoint subscribes to exactly these.';
 CREATE FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text DEFAULT 'webhook'::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$ body sha256:a28896ac6ff0ed95 $_$;
+    AS $_$ body sha256:125e16fdb5a403bd $_$;
 
 
 --
@@ -952,7 +952,7 @@ included), or whose entitlements changed (entitlements only: credits follow the 
 
 CREATE FUNCTION payments.resolve_subject(p_environment text, p_metadata jsonb, p_customer_id text, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    AS $$ body sha256:6e6e2e41e0d5be5d $$;
+    AS $$ body sha256:2c8d1271c5bf7fa6 $$;
 
 
 --
@@ -1060,7 +1060,7 @@ COMMENT ON FUNCTION payments.stripe_id(p_value jsonb) IS 'The id of a Stripe exp
 
 CREATE FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    AS $_$ body sha256:b1cf24ab29416ef1 $_$;
+    AS $_$ body sha256:bf2c2cb9854e4d66 $_$;
 
 
 --
@@ -1254,7 +1254,7 @@ COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or N
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:40bf32f310ab1d76 $$;
+    AS $$ body sha256:24288afcf1d71726 $$;
 
 
 --
