@@ -15,6 +15,17 @@ $$;
 COMMENT ON FUNCTION payments.stripe_id(jsonb) IS
 'The id of a Stripe expandable field: the string itself, or the id of an expanded object.';
 
+CREATE OR REPLACE FUNCTION payments.array_size(p_value jsonb)
+RETURNS integer
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(p_value) = 'array' THEN pg_catalog.jsonb_array_length(p_value) ELSE 0 END
+$$;
+
+COMMENT ON FUNCTION payments.array_size(jsonb) IS
+'The length of a JSON array; 0 for anything else (lets callers skip a query over an empty list).';
+
 CREATE OR REPLACE FUNCTION payments.to_timestamptz(p_epoch jsonb)
 RETURNS timestamptz
 LANGUAGE sql

@@ -147,7 +147,7 @@ BEGIN
             WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
         END;
         IF v_charge IS NULL AND p_type = 'subscription_invoice'
-            AND jsonb_typeof(v_raw -> 'invoice' -> 'payments' -> 'data') = 'array' THEN
+            AND payments.array_size(v_raw -> 'invoice' -> 'payments' -> 'data') > 0 THEN
             SELECT payments.stripe_id(pay -> 'payment' -> 'charge') INTO v_charge
             FROM jsonb_array_elements(v_raw -> 'invoice' -> 'payments' -> 'data') AS pay
             ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
@@ -517,7 +517,7 @@ BEGIN
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );
     -- Older API versions embed the refunds in charge.refunded.
-    IF jsonb_typeof(p_charge -> 'refunds' -> 'data') = 'array' THEN
+    IF payments.array_size(p_charge -> 'refunds' -> 'data') > 0 THEN
         FOR v_refund IN SELECT r FROM jsonb_array_elements(p_charge -> 'refunds' -> 'data') AS r LOOP
             PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
         END LOOP;
@@ -665,7 +665,7 @@ BEGIN
     IF v_subscription IS NULL THEN
         RETURN;
     END IF;
-    IF jsonb_typeof(p_invoice -> 'payments' -> 'data') = 'array' THEN
+    IF payments.array_size(p_invoice -> 'payments' -> 'data') > 0 THEN
         SELECT p INTO v_payment
         FROM jsonb_array_elements(p_invoice -> 'payments' -> 'data') AS p
         WHERE p -> 'payment' ->> 'type' = 'payment_intent'

@@ -95,7 +95,7 @@ BEGIN
     IF v_kind = 'payment_intent' THEN
         v_intent := v_object ->> 'id';
     ELSIF v_kind = 'invoice' AND v_intent IS NULL
-        AND jsonb_typeof(v_object -> 'payments' -> 'data') = 'array' THEN
+        AND payments.array_size(v_object -> 'payments' -> 'data') > 0 THEN
         SELECT pay INTO v_pay
         FROM jsonb_array_elements(v_object -> 'payments' -> 'data') AS pay
         WHERE pay -> 'payment' ->> 'type' = 'payment_intent'

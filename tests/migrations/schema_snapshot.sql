@@ -75,7 +75,7 @@ invoice''s row (its charge snapshot, status and failure), then removes it.';
 
 CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:5c81142ea37fb001 $$;
+    AS $$ body sha256:7889392bbda8317e $$;
 
 
 --
@@ -140,7 +140,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:bd3c08ddf667f614 $$;
+    AS $$ body sha256:c88a508259554b63 $$;
 
 
 --
@@ -328,6 +328,22 @@ event time, then period end, then status rank; a canceled or incomplete_expired 
 
 
 --
+-- Name: array_size(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.array_size(p_value jsonb) RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ body sha256:b3ad678c140e09bf $$;
+
+
+--
+-- Name: FUNCTION array_size(p_value jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.array_size(p_value jsonb) IS 'The length of a JSON array; 0 for anything else (lets callers skip a query over an empty list).';
+
+
+--
 -- Name: can_act_for_subject(text, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -496,7 +512,7 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:79ef645ff1a45a55 $$;
+    AS $$ body sha256:91ef513ccfa27b9e $$;
 
 
 --
@@ -1254,7 +1270,7 @@ COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or N
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:24288afcf1d71726 $$;
+    AS $$ body sha256:787430452ede5430 $$;
 
 
 --
@@ -3421,6 +3437,14 @@ GRANT ALL ON FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, 
 
 REVOKE ALL ON FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION array_size(p_value jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.array_size(p_value jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.array_size(p_value jsonb) TO pgpay_writer;
 
 
 --
