@@ -22,13 +22,18 @@ from starlette.types import Receive, Scope, Send
 
 from pgpay.config import ENVIRONMENTS, Settings
 from pgpay.errors import ConfigError
-from pgpay.ingest import INGEST_SQL, MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
+from pgpay.ingest import MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
 from pgpay.metrics import Metrics
+from pgpay.pgcall import PreparedCall
 
 log = logging.getLogger("pgpay.server")
 POOL_TIMEOUT_SECONDS = 5.0
 DEADLOCK_RETRIES = 3
 WEBHOOK_PREFIX = "/webhooks/stripe/"
+# The one statement of every delivery (payments.ingest_stripe_event, as INGEST_SQL elsewhere).
+INGEST_CALL = PreparedCall(
+    "pgpay_ingest_stripe_event", "SELECT payments.ingest_stripe_event($1, $2::jsonb, $3)"
+)
 
 
 class BodyTooLarge(Exception):
@@ -144,8 +149,7 @@ class App:
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
                 async with self.pool.connection() as conn:
-                    cur = await conn.execute(INGEST_SQL, (environment, payload, "webhook"))
-                    row = await cur.fetchone()
+                    row = await INGEST_CALL(conn, (environment, payload, "webhook"))
                 break
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
                 # Before OperationalError, their base class. Nothing was stored: the transaction
