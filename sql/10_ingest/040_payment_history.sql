@@ -156,14 +156,7 @@ BEGIN
         v_new.stripe_charge_id := coalesce(v_charge, v_raw -> 'charge' ->> 'id', v_row.stripe_charge_id, p_charge);
         v_new.amount := greatest(v_row.amount, coalesce(p_amount, 0));
         v_new.amount_refunded := 0;
-        IF p_type IN ('one_time_payment', 'subscription_invoice') AND v_found
-            AND p_object_type IS DISTINCT FROM 'charge' AND p_object_type IS NOT NULL
-            AND (v_row.stripe_payment_intent_id, v_row.stripe_charge_id)
-                IS NOT DISTINCT FROM (v_new.stripe_payment_intent_id, v_new.stripe_charge_id) THEN
-            -- Neither the refunds (a refund re-derives its payment with no object), the charge
-            -- snapshot nor the links to them changed: the refunded amount stands.
-            v_new.amount_refunded := v_row.amount_refunded;
-        ELSIF p_type IN ('one_time_payment', 'subscription_invoice') THEN
+        IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
             -- Refunded: the live refunds known, or what the newest charge snapshot reports less
             -- the refunds that failed after it.
             v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> 'charge')::double precision);
@@ -686,6 +679,12 @@ BEGIN
         ORDER BY w.payload -> 'data' -> 'object' ->> 'status' = 'paid' DESC, w.stripe_created DESC, w.id
         LIMIT 1;
         v_pi := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
+        IF v_pi IS NOT NULL THEN
+            -- Learnt from the ledger, the intent was not among the event's lock keys: take its lock
+            -- before touching any row, so a refund of that intent running now either is seen by
+            -- this invoice or sees it (the refund holds no other lock this transaction waits for).
+            PERFORM pg_advisory_xact_lock(hashtextextended(p_environment || ':' || v_pi, 0));
+        END IF;
     END IF;
     v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
     v_event_status := CASE p_event_type

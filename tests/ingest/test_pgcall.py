@@ -102,3 +102,54 @@ def test_a_server_that_went_away_is_an_operational_error(pgpay_database_url: str
 def test_large_parameters_are_sent_whole(pgpay_database_url: str, size: int) -> None:
     call = PreparedCall("test_large", "SELECT length($1::text)")
     assert run(pgpay_database_url, [(call, ("x" * size,))])[0] == (str(size),)
+
+
+def test_survives_psycopg_deallocating_every_prepared_statement(pgpay_database_url: str) -> None:
+    # The pool is shared with the runtime routes: psycopg prepares its own statements after a few
+    # runs and then answers a rollback with DEALLOCATE ALL, which drops this one too.
+    factory = StripeFactory(seed=4)
+
+    def body() -> str:
+        return json.dumps(factory.event("customer.created", factory.customer()))
+
+    async def main() -> list[object]:
+        out: list[object] = []
+        async with await psycopg.AsyncConnection.connect(
+            pgpay_database_url, autocommit=True
+        ) as conn:
+            out.append(await INGEST(conn, ("test", body(), "webhook")))
+            for _ in range(6):
+                await conn.execute("SELECT 1")
+            with pytest.raises(ValueError, match="inside its transaction"):
+                async with conn.transaction():
+                    await conn.execute("SELECT 1")
+                    raise ValueError("a route failed inside its transaction")
+            gone = await conn.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE name = 'test_ingest'"
+            )
+            out.append(await gone.fetchone())
+            for _ in range(2):
+                out.append(await INGEST(conn, ("test", body(), "webhook")))
+        return out
+
+    first, gone, second, third = asyncio.run(main())
+    assert gone == (0,)  # the statement was dropped under PreparedCall's feet ...
+    assert first == second == third == ("processed",)  # ... and prepared again
+
+
+def test_an_error_at_commit_is_raised_not_answered_as_a_row(
+    pgpay_database_url: str, pgpay_db: psycopg.Connection
+) -> None:
+    pgpay_db.execute(
+        "CREATE TABLE public.deferred_probe (a int UNIQUE DEFERRABLE INITIALLY DEFERRED)"
+    )
+    call = PreparedCall(
+        "test_deferred",
+        "WITH i AS (INSERT INTO public.deferred_probe VALUES ($1::int), ($1::int) RETURNING a)"
+        " SELECT count(*) FROM i",
+    )
+    result, state = run(pgpay_database_url, [(call, ("1",))])
+    assert isinstance(result, errors.UniqueViolation)  # the row came first, the error at commit
+    assert state == psycopg.pq.TransactionStatus.IDLE
+    stored = pgpay_db.execute("SELECT count(*) AS n FROM public.deferred_probe").fetchone()
+    assert stored is not None and stored["n"] == 0
