@@ -26,6 +26,30 @@ $$;
 COMMENT ON FUNCTION payments.array_size(jsonb) IS
 'The length of a JSON array; 0 for anything else (lets callers skip a query over an empty list).';
 
+CREATE OR REPLACE FUNCTION payments.invoice_intent_payment(p_invoice jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    v_payment jsonb;
+BEGIN
+    IF payments.array_size(p_invoice -> 'payments' -> 'data') = 0 THEN
+        RETURN NULL;  -- webhooks send invoices without their payments expanded
+    END IF;
+    SELECT pay INTO v_payment
+    FROM jsonb_array_elements(p_invoice -> 'payments' -> 'data') AS pay
+    WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+    ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+    LIMIT 1;
+    RETURN v_payment;
+END
+$$;
+
+COMMENT ON FUNCTION payments.invoice_intent_payment(jsonb) IS
+'The invoice payment (API 2025-03-31 and later: invoice.payments) made by a payment intent: the paid
+one first, then the default one; NULL when the invoice lists none.';
+
 CREATE OR REPLACE FUNCTION payments.to_timestamptz(p_epoch jsonb)
 RETURNS timestamptz
 LANGUAGE sql

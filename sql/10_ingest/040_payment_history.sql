@@ -658,13 +658,7 @@ BEGIN
     IF v_subscription IS NULL THEN
         RETURN;
     END IF;
-    IF payments.array_size(p_invoice -> 'payments' -> 'data') > 0 THEN
-        SELECT p INTO v_payment
-        FROM jsonb_array_elements(p_invoice -> 'payments' -> 'data') AS p
-        WHERE p -> 'payment' ->> 'type' = 'payment_intent'
-        ORDER BY p ->> 'status' = 'paid' DESC, (p ->> 'is_default')::boolean DESC NULLS LAST
-        LIMIT 1;
-    END IF;
+    v_payment := payments.invoice_intent_payment(p_invoice);
     v_pi := coalesce(
         payments.stripe_id(p_invoice -> 'payment_intent'),
         payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')

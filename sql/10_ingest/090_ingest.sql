@@ -82,7 +82,6 @@ DECLARE
     v_object jsonb := p_event -> 'data' -> 'object';
     v_kind text := v_object ->> 'object';
     v_intent text := payments.stripe_id(v_object -> 'payment_intent');
-    v_pay jsonb;
     v_candidates text[];
     v_keys text[] := '{}';
     v_key text;
@@ -94,14 +93,10 @@ BEGIN
     -- see each other). Callers take the locks in array order (sorted), so they cannot deadlock.
     IF v_kind = 'payment_intent' THEN
         v_intent := v_object ->> 'id';
-    ELSIF v_kind = 'invoice' AND v_intent IS NULL
-        AND payments.array_size(v_object -> 'payments' -> 'data') > 0 THEN
-        SELECT pay INTO v_pay
-        FROM jsonb_array_elements(v_object -> 'payments' -> 'data') AS pay
-        WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
-        ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
-        LIMIT 1;
-        v_intent := payments.stripe_id(v_pay -> 'payment' -> 'payment_intent');
+    ELSIF v_kind = 'invoice' AND v_intent IS NULL THEN
+        v_intent := payments.stripe_id(
+            payments.invoice_intent_payment(v_object) -> 'payment' -> 'payment_intent'
+        );
     ELSIF v_kind = 'invoice_payment' THEN
         v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
     END IF;

@@ -140,7 +140,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:01ac6edcf4475314 $$;
+    AS $$ body sha256:a67c18ed55ae7a1b $$;
 
 
 --
@@ -512,7 +512,7 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:91ef513ccfa27b9e $$;
+    AS $$ body sha256:6c673eef75b81e25 $$;
 
 
 --
@@ -553,6 +553,23 @@ duplicate (already processed or ignored: nothing changes), ignored (a type pgpay
 or failed (projection raised: the changes are rolled back, the event is kept as failed with its
 error, and calling again retries it). Raises invalid_parameter_value, storing nothing, for an unknown
 environment, a body that is not an event, or livemode not matching the environment.';
+
+
+--
+-- Name: invoice_intent_payment(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.invoice_intent_payment(p_invoice jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    AS $$ body sha256:5438f814170de2d6 $$;
+
+
+--
+-- Name: FUNCTION invoice_intent_payment(p_invoice jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.invoice_intent_payment(p_invoice jsonb) IS 'The invoice payment (API 2025-03-31 and later: invoice.payments) made by a payment intent: the paid
+one first, then the default one; NULL when the invoice lists none.';
 
 
 --
@@ -3555,6 +3572,14 @@ GRANT ALL ON FUNCTION payments.handled_event_types() TO pgpay_writer;
 --
 
 REVOKE ALL ON FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION invoice_intent_payment(p_invoice jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.invoice_intent_payment(p_invoice jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.invoice_intent_payment(p_invoice jsonb) TO pgpay_writer;
 
 
 --
