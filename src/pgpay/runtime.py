@@ -803,13 +803,7 @@ class Runtime:
         except (stripe.StripeError, OSError) as exc:
             failure = describe_failure(exc)
             log.warning(
-                "checkout %s (%s): Stripe failed: %s [%s, stripe code %s, request %s]",
-                row_id,
-                environment,
-                failure.message,
-                failure.code,
-                failure.stripe_code,
-                failure.request_id,
+                "checkout %s (%s): Stripe failed: %s", row_id, environment, failure.for_log()
             )
             async with self.app.pool.connection() as conn:
                 await conn.execute(_CHECKOUT_FAILED_SQL, (failure.message, row_id))
@@ -957,15 +951,7 @@ class Runtime:
             )
         except (stripe.StripeError, OSError) as exc:
             failure = describe_failure(exc)
-            log.warning(
-                "portal %s (%s): Stripe failed: %s [%s, stripe code %s, request %s]",
-                row_id,
-                environment,
-                failure.message,
-                failure.code,
-                failure.stripe_code,
-                failure.request_id,
-            )
+            log.warning("portal %s (%s): Stripe failed: %s", row_id, environment, failure.for_log())
             async with self.app.pool.connection() as conn:
                 await conn.execute(_PORTAL_FAILED_SQL, (failure.message, customer, row_id))
             raise _stripe_error(failure) from None

@@ -126,6 +126,13 @@ class StripeFailure:
     request_id: str | None = None
     """Stripe's request id, for the operator's logs."""
 
+    def for_log(self) -> str:
+        """The failure in one log line: message, pgpay code, Stripe's code and request id."""
+        return (
+            f"{self.message} [{self.code}, stripe code {self.stripe_code}, "
+            f"request {self.request_id}]"
+        )
+
 
 def describe_failure(exc: BaseException) -> StripeFailure:
     """Map an exception raised by a Stripe call to the answer pgpay gives."""

@@ -22,29 +22,13 @@ from psycopg.types.json import Jsonb
 
 from pgpay.testing.events import JSON, StripeFactory, diff_attributes
 from pgpay.testing.postgres import DatabaseFactory
+from tests.conftest import STATE_TABLES
 
 ENV = "test"
 DAY = 86_400
 
 Conn = psycopg.Connection[DictRow]
 
-STATE_TABLES = (
-    "payments.webhook_events",
-    "payments.stripe_customer_mappings",
-    "payments.checkout_sessions",
-    "payments.customer_portal_sessions",
-    "payments.customers",
-    "payments.products",
-    "payments.prices",
-    "payments.subscriptions",
-    "payments.subscription_items",
-    "payments.payment_history",
-    "public.orders",
-    "public.credit_ledger",
-    "public.user_entitlements",
-    "public.team_billing_status",
-)
-"""Every table events or the app write to (not payments.settings nor payments.subject_types)."""
 
 DEFAULT_SETTINGS = {"past_due_grace_period": "3 days", "entitlement_grace_period": "1 day"}
 """payments.settings as migration 0004 ships them."""

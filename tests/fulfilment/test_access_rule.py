@@ -3,13 +3,11 @@ grace period read from payments.settings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from psycopg.types.json import Jsonb
 
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
 
 AT = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
@@ -18,18 +16,6 @@ S = timedelta(seconds=1)
 ZERO = timedelta(0)
 
 RULE = "SELECT payments.subscription_grants_access(%s, %s, %s, %s, %s) AS granted"
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
-
-
-@pytest.fixture
-def db(shared_db: h.Conn) -> h.Conn:
-    h.reset(shared_db)
-    return shared_db
 
 
 def grants(

@@ -3,24 +3,7 @@ product sold within seconds of its creation), and catalog changes after a grant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
-
-
-@pytest.fixture
-def db(shared_db: h.Conn) -> h.Conn:
-    h.reset(shared_db)
-    return shared_db
 
 
 def test_a_subscription_sold_before_its_catalog_arrived_is_fulfilled_when_it_does(

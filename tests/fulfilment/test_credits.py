@@ -6,7 +6,6 @@ ledger is append-only; public.credit_balances sums it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -15,17 +14,10 @@ from psycopg import errors
 from psycopg.rows import dict_row
 
 from pgpay.testing.events import StripeFactory
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
 
 World = tuple[h.Conn, StripeFactory, h.Catalog]
 SPEND = "SELECT * FROM payments.spend_credits(%s, %s, %s, %s, %s, %s)"
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
 
 
 @pytest.fixture

@@ -6,27 +6,13 @@ period end plus payments.settings entitlement_grace_period."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from pgpay.testing.events import JSON, StripeFactory
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
 
 DAY = h.DAY
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
-
-
-@pytest.fixture
-def db(shared_db: h.Conn) -> h.Conn:
-    h.reset(shared_db)
-    return shared_db
 
 
 def subscribe(

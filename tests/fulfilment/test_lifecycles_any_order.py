@@ -15,7 +15,7 @@ import functools
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 from psycopg.rows import dict_row
 
 from pgpay.testing.events import JSON, StripeFactory
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
 
 NEW_API = "2025-03-31.basil"
@@ -276,12 +275,6 @@ ORDERS: dict[str, Callable[[list[JSON]], list[JSON]]] = {
 
 
 # ------------------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
 
 
 _baselines: dict[tuple[str, str], dict[str, Any]] = {}

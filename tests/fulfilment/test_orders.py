@@ -5,13 +5,12 @@ order backwards."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from pgpay.testing.events import JSON, StripeFactory
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
 
 OLD_API = "2024-06-20"
@@ -59,18 +58,6 @@ def purchase(
         db, session, [(price, quantity)], order_id=order_id if link == "checkout_row" else None
     )
     return order_id, events
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
-
-
-@pytest.fixture
-def db(shared_db: h.Conn) -> h.Conn:
-    h.reset(shared_db)
-    return shared_db
 
 
 @pytest.fixture

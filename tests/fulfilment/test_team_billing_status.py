@@ -5,22 +5,14 @@ most access is shown."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from pgpay.testing.events import JSON, StripeFactory
-from pgpay.testing.postgres import DatabaseFactory
 from tests.fulfilment import helpers as h
 
 DAY = h.DAY
-
-
-@pytest.fixture(scope="module")
-def shared_db(pgpay_databases: DatabaseFactory) -> Iterator[h.Conn]:
-    with h.shared_database(pgpay_databases) as conn:
-        yield conn
 
 
 def setup(

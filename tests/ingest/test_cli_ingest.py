@@ -19,24 +19,9 @@ import pytest
 from pgpay.errors import PgpayError
 from pgpay.feed import load_events, parse_text, summary
 from pgpay.testing.events import StripeFactory
-from tests.conftest import run_pgpay
+from tests.conftest import STATE_TABLES, run_pgpay
 
 Conn = psycopg.Connection[Any]
-
-STATE_TABLES = (
-    "payments.webhook_events",
-    "payments.stripe_customer_mappings",
-    "payments.customers",
-    "payments.products",
-    "payments.prices",
-    "payments.subscriptions",
-    "payments.subscription_items",
-    "payments.payment_history",
-    "public.orders",
-    "public.credit_ledger",
-    "public.user_entitlements",
-    "public.team_billing_status",
-)
 
 
 # ------------------------------------------------------------------------------------ helpers

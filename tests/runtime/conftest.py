@@ -10,8 +10,6 @@ mappings and orders into the database as its owner.
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -23,12 +21,12 @@ import httpx
 import jwt
 import psycopg
 import pytest
-import uvicorn
 from psycopg.rows import DictRow
 
 from pgpay.config import Settings
 from pgpay.server import create_app
 from pgpay.testing.stripe_api import StripeStandIn
+from tests.conftest import run_uvicorn
 
 JWT_SECRET = "pgpay-runtime-tests-jwt-secret-0123456789abcdef"
 CHECKOUT = "/api/payments/{environment}/checkout-sessions"
@@ -62,42 +60,6 @@ def make_token(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-class _ThreadedServer(uvicorn.Server):  # type: ignore[misc]
-    """uvicorn in a worker thread: signal handling stays with pytest."""
-
-    def install_signal_handlers(self) -> None:  # uvicorn < 0.29
-        pass
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:  # uvicorn >= 0.29
-        yield
-
-
-@contextlib.contextmanager
-def run_uvicorn(app: Any) -> Iterator[str]:
-    """Serve `app` on a free 127.0.0.1 port in a thread; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
-    server = _ThreadedServer(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 15
-        while not server.started:
-            assert thread.is_alive(), "the pgpay server stopped during startup"
-            assert time.monotonic() < deadline, "the pgpay server did not start in 15 s"
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
-    assert not thread.is_alive(), "the pgpay server did not shut down"
 
 
 @dataclass
