@@ -556,30 +556,52 @@ BEGIN
 END
 $$;
 
+CREATE OR REPLACE FUNCTION payments.upsert_child_payment(
+    p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamptz,
+    p_description text DEFAULT NULL, p_failure_message text DEFAULT NULL
+)
+RETURNS payments.payment_history
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_pi text := payments.stripe_id(p_object -> 'payment_intent');
+    v_charge text := payments.stripe_id(p_object -> 'charge');
+    v_parent payments.payment_history;
+BEGIN
+    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
+    PERFORM payments.upsert_payment_history(
+        p_environment, p_type, p_object ->> 'id', p_status, p_event_at, p_type, p_object,
+        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
+        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
+        p_checkout_session => v_parent.stripe_checkout_session_id,
+        p_customer => v_parent.stripe_customer_id,
+        p_amount => (p_object ->> 'amount')::bigint, p_currency => p_object ->> 'currency',
+        p_description => p_description, p_failure_message => p_failure_message,
+        p_metadata => coalesce(p_object -> 'metadata', '{}'::jsonb),
+        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    );
+    RETURN v_parent;
+END
+$$;
+
+COMMENT ON FUNCTION payments.upsert_child_payment(text, text, jsonb, text, timestamptz, text, text) IS
+'Records a refund or dispute row with the links and subject of the payment it belongs to (found by
+its payment intent or charge); returns that payment (all NULL when it has not arrived yet).';
+
 CREATE OR REPLACE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamptz)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_pi text := payments.stripe_id(p_refund -> 'payment_intent');
-    v_charge text := payments.stripe_id(p_refund -> 'charge');
     v_parent payments.payment_history;
     v_status text := CASE p_refund ->> 'status'
         WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
         WHEN 'requires_action' THEN 'requires_action' ELSE 'pending'
     END;
 BEGIN
-    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'refund', p_refund ->> 'id', v_status, p_event_at, 'refund', p_refund,
-        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
-        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
-        p_checkout_session => v_parent.stripe_checkout_session_id,
-        p_customer => v_parent.stripe_customer_id,
-        p_amount => (p_refund ->> 'amount')::bigint, p_currency => p_refund ->> 'currency',
-        p_failure_message => p_refund ->> 'failure_reason',
-        p_metadata => coalesce(p_refund -> 'metadata', '{}'::jsonb),
-        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    v_parent := payments.upsert_child_payment(
+        p_environment, 'refund', p_refund, v_status, p_event_at,
+        p_failure_message => p_refund ->> 'failure_reason'
     );
     -- The payment re-derives its refunded amount from its live refunds (a payment that has not
     -- arrived yet does so when it does).
@@ -605,9 +627,6 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
-    v_pi text := payments.stripe_id(p_dispute -> 'payment_intent');
-    v_charge text := payments.stripe_id(p_dispute -> 'charge');
-    v_parent payments.payment_history;
     v_status text := CASE
         WHEN p_dispute ->> 'status' IN ('won', 'warning_closed') THEN 'won'
         WHEN p_dispute ->> 'status' = 'lost' THEN 'lost'
@@ -615,17 +634,9 @@ DECLARE
         ELSE 'disputed'
     END;
 BEGIN
-    v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
-    PERFORM payments.upsert_payment_history(
-        p_environment, 'dispute', p_dispute ->> 'id', v_status, p_event_at, 'dispute', p_dispute,
-        p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
-        p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
-        p_checkout_session => v_parent.stripe_checkout_session_id,
-        p_customer => v_parent.stripe_customer_id,
-        p_amount => (p_dispute ->> 'amount')::bigint, p_currency => p_dispute ->> 'currency',
-        p_description => p_dispute ->> 'reason',
-        p_metadata => coalesce(p_dispute -> 'metadata', '{}'::jsonb),
-        p_subject_type => v_parent.subject_type, p_subject_id => v_parent.subject_id
+    PERFORM payments.upsert_child_payment(
+        p_environment, 'dispute', p_dispute, v_status, p_event_at,
+        p_description => p_dispute ->> 'reason'
     );
 END
 $$;

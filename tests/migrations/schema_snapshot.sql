@@ -124,7 +124,7 @@ COMMENT ON FUNCTION payments.apply_customer(p_environment text, p_customer jsonb
 
 CREATE FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:fe07d3d9e028fa85 $$;
+    AS $$ body sha256:34afbae3df410d3e $$;
 
 
 --
@@ -299,7 +299,7 @@ COMMENT ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, 
 
 CREATE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:bf3e2b50cb247888 $$;
+    AS $$ body sha256:a31752b6b59c45b4 $$;
 
 
 --
@@ -1279,6 +1279,23 @@ CREATE FUNCTION payments.try_uuid(p_value text) RETURNS uuid
 --
 
 COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or NULL when it is not one (never raises).';
+
+
+--
+-- Name: upsert_child_payment(text, text, jsonb, text, timestamp with time zone, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text) RETURNS payments.payment_history
+    LANGUAGE plpgsql
+    AS $$ body sha256:11b835847af68d8a $$;
+
+
+--
+-- Name: FUNCTION upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text, p_failure_message text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text, p_failure_message text) IS 'Records a refund or dispute row with the links and subject of the payment it belongs to (found by
+its payment intent or charge); returns that payment (all NULL when it has not arrived yet).';
 
 
 --
@@ -3955,6 +3972,14 @@ GRANT ALL ON FUNCTION payments.to_timestamptz(p_epoch jsonb) TO pgpay_writer;
 
 REVOKE ALL ON FUNCTION payments.try_uuid(p_value text) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.try_uuid(p_value text) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text, p_failure_message text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text, p_failure_message text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text, p_failure_message text) TO pgpay_writer;
 
 
 --
