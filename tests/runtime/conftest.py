@@ -79,11 +79,7 @@ class RuntimeServer:
         environment: str = "test",
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        sent = dict(bearer(token) if token else {})
-        sent.update(headers or {})
-        return self.client.post(
-            CHECKOUT.format(environment=environment), json=dict(body), headers=sent
-        )
+        return self._post(CHECKOUT, body, token, environment, headers)
 
     def portal(
         self,
@@ -93,10 +89,20 @@ class RuntimeServer:
         environment: str = "test",
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
+        return self._post(PORTAL, body, token, environment, headers)
+
+    def _post(
+        self,
+        route: str,
+        body: Mapping[str, Any],
+        token: str | None,
+        environment: str,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
         sent = dict(bearer(token) if token else {})
         sent.update(headers or {})
         return self.client.post(
-            PORTAL.format(environment=environment), json=dict(body), headers=sent
+            route.format(environment=environment), json=dict(body), headers=sent
         )
 
 
