@@ -1,15 +1,18 @@
 """`python -m pgpay.bench` (`make bench`): webhook ingest throughput against a same-run baseline.
 
-One run, one throw-away PostgreSQL:
+One run, one throw-away PostgreSQL, two kinds of phase:
 
-1. `pgpay serve` runs as its own process on a migrated database; S senders (threads, one
-   keep-alive HTTP connection each) POST N distinct, realistic, signed Stripe events (catalog,
-   customers, one-time checkouts, subscriptions with invoices, refunds, a few unhandled types);
-2. the baseline: S clients (threads, one connection each) insert the same payloads, one
-   autocommit `INSERT ... ON CONFLICT DO NOTHING` per event, into a `text` + `jsonb` table.
+- pgpay: `pgpay serve` runs as its own process on a migrated database; S senders (threads, one
+  keep-alive HTTP connection each) POST N distinct, realistic, signed Stripe events (catalog,
+  customers, one-time checkouts, subscriptions with invoices, refunds, a few unhandled types);
+- baseline: S clients (threads, one connection each) insert the same kind of payloads, one
+  autocommit `INSERT ... ON CONFLICT DO NOTHING` per event, into a `text` + `jsonb` table.
 
-It prints events/s, latency percentiles and CPU seconds per 1000 events of each party (client,
-server, PostgreSQL), so a slow figure says where the time went, and the ratio pgpay/baseline.
+After a warm-up of both, R rounds each run one timed phase of each kind, side by side, on fresh
+events; the order alternates (pgpay first, then baseline first, ...), so a machine whose speed
+drifts during the run weighs on both alike. Each round's ratio compares two neighbouring phases;
+the verdict is their median. It prints events/s, latency percentiles and CPU milliseconds per
+event of each party (client, server, PostgreSQL), so a slow figure says where the time went.
 Everything it starts is stopped again, also on Ctrl-C.
 """
 
@@ -26,6 +29,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -437,33 +441,74 @@ def run_phase(
     return result
 
 
+def combine(name: str, phases: Sequence[PhaseResult]) -> PhaseResult:
+    """Several timed phases of one kind as one: their events, time, latencies, CPU and answers."""
+    cpu: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    for phase in phases:
+        cpu.update(phase.cpu)
+        statuses.update(phase.statuses)
+    return PhaseResult(
+        name,
+        sum(phase.events for phase in phases),
+        sum(phase.seconds for phase in phases),
+        [latency for phase in phases for latency in phase.latencies],
+        dict(cpu),
+        statuses,
+        [error for phase in phases for error in phase.errors],
+    )
+
+
+@dataclass
+class Round:
+    """One timed phase of each kind, run side by side."""
+
+    pgpay: PhaseResult
+    baseline: PhaseResult
+    pgpay_first: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.pgpay.rate / self.baseline.rate if self.baseline.rate else 0.0
+
+
 # ------------------------------------------------------------------------------------ report
 
 
 def report(
     args: argparse.Namespace,
     pg_version: str,
-    pgpay: PhaseResult,
-    baseline: PhaseResult,
+    rounds: Sequence[Round],
     stored: int,
     expected: int,
     load_before: float,
 ) -> str:
+    pgpay = combine("pgpay serve (HTTP+SQL)", [r.pgpay for r in rounds])
+    baseline = combine("baseline INSERT", [r.baseline for r in rounds])
     lines = [
-        f"pgpay bench: {args.senders} senders, {args.events} events (+{args.warmup} warm-up), "
-        f"{args.interleave} stories interleaved",
+        f"pgpay bench: {args.senders} senders, {args.rounds} rounds of {args.events} events "
+        f"(+{args.warmup} warm-up), {args.interleave} stories interleaved",
         f"{os.cpu_count()} CPUs (load average {load_before:.2f} before the run), "
         f"Python {platform.python_version()}, {pg_version}",
         "",
-        f"{'':24}{'events/s':>9}{'p50 ms':>8}{'p99 ms':>8}   CPU ms per event:"
+        f"{'round':8}{'first':>10}{'pgpay/s':>10}{'baseline/s':>12}{'ratio':>8}",
+    ]
+    for number, one in enumerate(rounds, 1):
+        lines.append(
+            f"{number:<8}{'pgpay' if one.pgpay_first else 'baseline':>10}{one.pgpay.rate:10.0f}"
+            f"{one.baseline.rate:12.0f}{one.ratio:8.3f}"
+        )
+    lines += [
+        "",
+        f"{'all rounds':24}{'events/s':>9}{'p50 ms':>8}{'p99 ms':>8}   CPU ms per event:"
         f"{'client':>7}{'server':>7}{'postgres':>9}{'total':>7}",
     ]
     for phase in (pgpay, baseline):
         per_event = {k: 1000 * v / max(phase.events, 1) for k, v in phase.cpu.items()}
         lines.append(
             f"{phase.name:24}{phase.rate:9.0f}{1000 * phase.percentile(0.5):8.2f}"
-            f"{1000 * phase.percentile(0.99):8.2f}{'':20}{per_event['client']:7.2f}"
-            f"{per_event['server']:7.2f}{per_event['postgres']:9.2f}"
+            f"{1000 * phase.percentile(0.99):8.2f}{'':20}{per_event.get('client', 0):7.2f}"
+            f"{per_event.get('server', 0):7.2f}{per_event.get('postgres', 0):9.2f}"
             f"{sum(per_event.values()):7.2f}"
         )
     lines.append("")
@@ -477,15 +522,17 @@ def report(
     for phase in (pgpay, baseline):
         for error in phase.errors[:5]:
             lines.append(f"{phase.name} error: {error}")
-    ratio = pgpay.rate / baseline.rate if baseline.rate else 0.0
+    ratios = [one.ratio for one in rounds]
+    ratio = statistics.median(ratios) if ratios else 0.0
     verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
     pgpay_cpu = sum(pgpay.cpu.values()) / max(pgpay.events, 1)
     baseline_cpu = sum(baseline.cpu.values()) / max(baseline.events, 1)
     cpu_ratio = baseline_cpu / pgpay_cpu if pgpay_cpu else 0.0
     lines += [
         "",
-        f"ratio pgpay/baseline = {ratio:.3f}   target >= {TARGET_RATIO} at {TARGET_SENDERS} "
-        f"senders: {verdict} target",
+        f"ratio pgpay/baseline = {ratio:.3f} (median of {len(ratios)} rounds, "
+        f"{min(ratios, default=0):.3f}-{max(ratios, default=0):.3f})   "
+        f"target >= {TARGET_RATIO} at {TARGET_SENDERS} senders: {verdict} target",
         f"(CPU cost ratio baseline/pgpay = {cpu_ratio:.3f}: the ratio a CPU-bound machine "
         "would reach, less sensitive to other load)",
     ]
@@ -501,7 +548,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Webhook ingest throughput and latency against a plain-INSERT baseline.",
     )
     parser.add_argument("--senders", type=int, default=4, help="concurrent senders (default 4)")
-    parser.add_argument("--events", type=int, default=4000, help="timed events (default 4000)")
+    parser.add_argument(
+        "--events", type=int, default=4000, help="timed events per phase (default 4000)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="timed rounds, pgpay and baseline each (default 3)"
+    )
     parser.add_argument("--warmup", type=int, default=200, help="untimed events first (200)")
     parser.add_argument("--seed", type=int, default=1, help="event generator seed (default 1)")
     parser.add_argument(
@@ -511,8 +563,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="customer stories sent side by side (default 16; 1: one story after the other)",
     )
     args = parser.parse_args(argv)
-    if args.senders < 1 or args.events < 1 or args.warmup < 0:
-        parser.error("--senders and --events must be positive, --warmup not negative")
+    if args.senders < 1 or args.events < 1 or args.rounds < 1 or args.warmup < 0:
+        parser.error("--senders, --events and --rounds must be positive, --warmup not negative")
     return args
 
 
@@ -548,7 +600,7 @@ def analyze(database_url: str) -> None:
 
 def run(args: argparse.Namespace) -> str:
     load_before = os.getloadavg()[0]
-    total = args.warmup + args.events
+    total = args.warmup + args.rounds * args.events
     print(f"building {total} events ...", file=sys.stderr, flush=True)
     events = build_events(total, seed=args.seed, interleave=args.interleave)
     bodies = [encode_event(event) for event in events]
@@ -556,6 +608,10 @@ def run(args: argparse.Namespace) -> str:
     texts = [body.decode() for body in bodies]
     if len(set(ids)) != len(ids):
         raise RuntimeError("the event generator repeated an event id")
+
+    def part(number: int) -> slice:  # the events of timed round `number` (0-based)
+        start = args.warmup + number * args.events
+        return slice(start, start + args.events)
 
     with contextlib.ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="pgpay-bench-"))
@@ -576,47 +632,46 @@ def run(args: argparse.Namespace) -> str:
         server = start_server(database_url, port, workdir / ".pgpay", workdir / "server.log")
         stack.callback(stop_process, server)
         assert pg.child_process is not None
-        meter = CpuMeter(server.pid, pg.child_process.pid)
+        http_meter = CpuMeter(server.pid, pg.child_process.pid)
+        sql_meter = CpuMeter(None, pg.child_process.pid)
 
-        http_warm = HttpLoad(port, bodies[: args.warmup])
-        http_timed = HttpLoad(port, bodies[args.warmup :])
-        print("pgpay: warm-up, then timed run ...", file=sys.stderr, flush=True)
-        http_warm.sign()
-        run_phase("warm-up", meter, args.senders, args.warmup, http_warm.deliver, http_warm.connect)
+        def pgpay_phase(name: str, events: slice) -> PhaseResult:
+            load = HttpLoad(port, bodies[events])
+            load.sign()
+            count = len(load.requests)
+            result = run_phase(name, http_meter, args.senders, count, load.deliver, load.connect)
+            if time.time() - load.signed_at > SIGNATURE_TOLERANCE:
+                result.errors.append("the phase outlasted the signature tolerance: expect http_400")
+            return result
+
+        def baseline_phase(name: str, events: slice) -> PhaseResult:
+            load = SqlLoad(database_url, ids[events], texts[events])
+            count = len(load.ids)
+            return run_phase(name, sql_meter, args.senders, count, load.deliver, load.connect)
+
+        print("warm-up of both ...", file=sys.stderr, flush=True)
+        pgpay_phase("warm-up", slice(0, args.warmup))
+        baseline_phase("warm-up", slice(0, args.warmup))
         analyze(database_url)
-        http_timed.sign()
-        pgpay = run_phase(
-            "pgpay serve (HTTP+SQL)",
-            meter,
-            args.senders,
-            args.events,
-            http_timed.deliver,
-            http_timed.connect,
-        )
-        if time.time() - http_timed.signed_at > SIGNATURE_TOLERANCE:
-            pgpay.errors.append("the run outlasted the signature tolerance: expect http_400")
+        rounds: list[Round] = []
+        for number in range(args.rounds):
+            print(f"round {number + 1} of {args.rounds} ...", file=sys.stderr, flush=True)
+            pgpay_first = number % 2 == 0
+            if pgpay_first:
+                http = pgpay_phase("pgpay", part(number))
+                sql = baseline_phase("baseline", part(number))
+            else:
+                sql = baseline_phase("baseline", part(number))
+                http = pgpay_phase("pgpay", part(number))
+            rounds.append(Round(http, sql, pgpay_first))
+
         stop_process(server)
         if server.returncode not in (0, -signal.SIGTERM, None):  # uvicorn re-raises SIGTERM
-            pgpay.errors.append(f"pgpay serve exited with {server.returncode}")
+            rounds[-1].pgpay.errors.append(f"pgpay serve exited with {server.returncode}")
         with psycopg.connect(database_url, autocommit=True) as conn:
             row = conn.execute("SELECT count(*) FROM payments.webhook_events").fetchone()
             stored = int(row[0]) if row else -1
-
-        meter.server_pid = None
-        sql_warm = SqlLoad(database_url, ids[: args.warmup], texts[: args.warmup])
-        sql_timed = SqlLoad(database_url, ids[args.warmup :], texts[args.warmup :])
-        print("baseline: warm-up, then timed run ...", file=sys.stderr, flush=True)
-        run_phase("warm-up", meter, args.senders, args.warmup, sql_warm.deliver, sql_warm.connect)
-        analyze(database_url)
-        baseline = run_phase(
-            "baseline INSERT",
-            meter,
-            args.senders,
-            args.events,
-            sql_timed.deliver,
-            sql_timed.connect,
-        )
-        return report(args, pg_version, pgpay, baseline, stored, total, load_before)
+        return report(args, pg_version, rounds, stored, total, load_before)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
