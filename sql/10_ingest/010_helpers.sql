@@ -71,13 +71,10 @@ RETURNS boolean
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 AS $$
+    -- Time, then rank, then content, as one row comparison: each argument is used once, so the
+    -- planner inlines this function even when a caller passes a computed rank.
     SELECT p_old_at IS NULL
-        OR p_new_at > p_old_at
-        OR (p_new_at = p_old_at AND p_new_rank > p_old_rank)
-        OR (
-            p_new_at = p_old_at AND p_new_rank = p_old_rank
-            AND p_new_raw > p_old_raw
-        )
+        OR (p_new_at, p_new_rank, p_new_raw) > (p_old_at, p_old_rank, p_old_raw)
 $$;
 
 COMMENT ON FUNCTION payments.is_newer(timestamptz, integer, jsonb, timestamptz, integer, jsonb) IS

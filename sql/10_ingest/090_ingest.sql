@@ -82,6 +82,7 @@ DECLARE
     v_object jsonb := p_event -> 'data' -> 'object';
     v_kind text := v_object ->> 'object';
     v_intent text := payments.stripe_id(v_object -> 'payment_intent');
+    v_payment jsonb;
     v_candidates text[];
     v_keys text[] := '{}';
     v_key text;
@@ -93,10 +94,11 @@ BEGIN
     -- see each other). Callers take the locks in array order (sorted), so they cannot deadlock.
     IF v_kind = 'payment_intent' THEN
         v_intent := v_object ->> 'id';
-    ELSIF v_kind = 'invoice' AND v_intent IS NULL THEN
-        v_intent := payments.stripe_id(
-            payments.invoice_intent_payment(v_object) -> 'payment' -> 'payment_intent'
-        );
+    ELSIF v_kind = 'invoice' AND v_intent IS NULL
+        AND payments.array_size(v_object -> 'payments' -> 'data') > 0 THEN
+        -- (webhooks send invoices without their payments: no call, and stripe_id stays inlined)
+        v_payment := payments.invoice_intent_payment(v_object);
+        v_intent := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
     ELSIF v_kind = 'invoice_payment' THEN
         v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
     END IF;

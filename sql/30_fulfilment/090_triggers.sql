@@ -98,6 +98,9 @@ CREATE OR REPLACE FUNCTION payments.reproject_catalog_item(
 )
 RETURNS void
 LANGUAGE plpgsql
+-- Its lookups take either a price or a product: plans made for one were dearer than for the other,
+-- so PostgreSQL re-planned them on every call (about 0.5 ms, a hundred times their run time).
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_sub payments.subscriptions;

@@ -512,7 +512,7 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:6c673eef75b81e25 $$;
+    AS $$ body sha256:80408800fee325f0 $$;
 
 
 --
@@ -640,7 +640,7 @@ an app may redefine it to read its own tables (see README, "Subjects and row-lev
 
 CREATE FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:8d57ca93300384d4 $$;
+    AS $$ body sha256:72a215e21e92c2fb $$;
 
 
 --
@@ -968,6 +968,7 @@ first, then by status, latest period end, seats.';
 
 CREATE FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) RETURNS void
     LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ body sha256:7ca2978b92c36053 $$;
 
 
