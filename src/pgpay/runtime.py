@@ -20,7 +20,10 @@ A request is handled in this order, and the first refusal answers:
 Idempotency: a checkout request with an ``idempotency_key`` already used by the same caller in the
 same environment returns the stored session without calling Stripe when the request is the same,
 and 409 when it differs. A row whose Stripe call failed is attempted again on such a retry; one
-still in progress answers 409 ``request_in_progress`` for a minute, then is taken over.
+still in progress answers 409 ``request_in_progress`` for a minute, then is taken over. A retry
+keeps the Stripe idempotency key unless Stripe keeps the failure under it (a 5xx, a card error:
+`pgpay.stripe_client.kept_under_key`), which it would replay for 24 hours; the row counts those
+attempts (``stripe_attempt``) and the next key names the attempt.
 
 Errors are JSON ``{"error", "message", "statusCode"}`` (plus ``fields`` for validation errors);
 neither answers nor log lines ever contain a secret.
@@ -59,6 +62,7 @@ from pgpay.stripe_client import (
     client_for,
     describe_failure,
     idempotency_key,
+    kept_under_key,
 )
 
 if TYPE_CHECKING:
@@ -145,6 +149,7 @@ WHERE id = %(id)s AND (
     status = 'failed'
     OR (status = 'pending' AND updated_at < now() - make_interval(secs => %(stale)s))
 )
+RETURNING stripe_attempt
 """
 _MAPPING_SQL = """
 SELECT stripe_customer_id FROM payments.stripe_customer_mappings
@@ -179,8 +184,9 @@ UPDATE public.orders SET stripe_checkout_session_id = %s
 WHERE id = %s AND environment = %s AND status = 'pending'
 """
 _CHECKOUT_FAILED_SQL = """
-UPDATE payments.checkout_sessions SET status = 'failed', last_error = %s
-WHERE id = %s AND status = 'pending'
+UPDATE payments.checkout_sessions
+SET status = 'failed', last_error = %(error)s, stripe_attempt = stripe_attempt + %(kept)s
+WHERE id = %(id)s AND status = 'pending'
 """
 _INSERT_PORTAL_SQL = """
 INSERT INTO payments.customer_portal_sessions
@@ -684,15 +690,18 @@ class Runtime:
                 raise self._denied(exc, "checkout session") from None
             inserted = cur.rowcount == 1
             await conn.execute("RESET ROLE")
+            attempt = 0
             if not inserted:
                 existing = await self._existing_checkout(cur, environment, caller, body)
                 if isinstance(existing, Response):
                     return existing
-                row_id = existing
+                row_id, attempt = existing
             if body.order_id is not None:
                 await self._check_order(cur, environment, caller, body)
             customer = await self._mapped_customer(cur, environment, body.subject)
-        return await self._open_checkout(client, environment, caller, body, row_id, customer)
+        return await self._open_checkout(
+            client, environment, caller, body, row_id, customer, attempt
+        )
 
     @staticmethod
     async def _check_subject_type(cur: psycopg.AsyncCursor[DictRow], subject: Subject) -> None:
@@ -706,9 +715,9 @@ class Runtime:
         environment: Environment,
         caller: Caller,
         body: CheckoutRequest,
-    ) -> Response | str:
-        """The answer to a retried idempotency key, or the id of the row to attempt again (a
-        failed one, or one abandoned in `pending`), taken over for this request."""
+    ) -> Response | tuple[str, int]:
+        """The answer to a retried idempotency key, or the row to attempt again (a failed one, or
+        one abandoned in `pending`), taken over for this request: its id and `stripe_attempt`."""
         await cur.execute(
             _FIND_CHECKOUT_SQL,
             {
@@ -730,13 +739,14 @@ class Runtime:
         if row["status"] in ("open", "complete", "expired"):
             return JSONResponse({"checkoutSession": _session_json(row, replayed=True)})
         await cur.execute(_CLAIM_CHECKOUT_SQL, {"id": row["id"], "stale": STALE_PENDING_SECONDS})
-        if cur.rowcount != 1:
+        claimed = await cur.fetchone()
+        if claimed is None:
             raise ApiError(
                 409,
                 "request_in_progress",
                 "a request with this idempotency_key is still in progress; retry in a moment",
             )
-        return str(row["id"])
+        return str(row["id"]), int(claimed["stripe_attempt"])
 
     @staticmethod
     async def _check_order(
@@ -785,15 +795,22 @@ class Runtime:
         body: CheckoutRequest,
         row_id: str,
         customer: str | None,
+        attempt: int,
     ) -> Response:
+        """Create the Stripe session. `attempt` counts the earlier attempts whose error Stripe
+        keeps under their idempotency key: from the first of them on, the keys name the attempt
+        (Stripe would replay the kept error to the old key for 24 hours)."""
+        again = (f"attempt {attempt}",) if attempt else ()
         try:
             if customer is None and body.subject is not None and body.mode == "payment":
-                customer = await self._new_customer(client, environment, body)
+                customer = await self._new_customer(client, environment, body, again)
             params = self._checkout_params(body, row_id, customer)
             key = (
-                idempotency_key(environment, "checkout", caller.sub or "", body.idempotency_key)
+                idempotency_key(
+                    environment, "checkout", caller.sub or "", body.idempotency_key, *again
+                )
                 if body.idempotency_key
-                else idempotency_key(environment, "checkout", row_id)
+                else idempotency_key(environment, "checkout", row_id, *again)
             )
             session = await asyncio.to_thread(
                 client.v1.checkout.sessions.create,
@@ -806,7 +823,10 @@ class Runtime:
                 "checkout %s (%s): Stripe failed: %s", row_id, environment, failure.for_log()
             )
             async with self.app.pool.connection() as conn:
-                await conn.execute(_CHECKOUT_FAILED_SQL, (failure.message, row_id))
+                await conn.execute(
+                    _CHECKOUT_FAILED_SQL,
+                    {"error": failure.message, "kept": int(kept_under_key(exc)), "id": row_id},
+                )
             raise _stripe_error(failure) from None
         async with self.app.pool.connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
@@ -840,10 +860,15 @@ class Runtime:
         return JSONResponse({"checkoutSession": _session_json(row, replayed=False)})
 
     async def _new_customer(
-        self, client: stripe.StripeClient, environment: Environment, body: CheckoutRequest
+        self,
+        client: stripe.StripeClient,
+        environment: Environment,
+        body: CheckoutRequest,
+        again: tuple[str, ...] = (),
     ) -> str:
         """A Stripe customer for the subject's first one-time purchase, and its mapping. When a
-        concurrent request mapped another customer first, that one is used."""
+        concurrent request mapped another customer first, that one is used. `again` names the
+        checkout's attempt in the idempotency key after an error Stripe keeps."""
         subject = body.subject
         assert subject is not None
         params: dict[str, Any] = {
@@ -852,7 +877,7 @@ class Runtime:
         if body.customer_email:
             params["email"] = body.customer_email
         key = idempotency_key(
-            environment, "customer", subject.type, subject.id, body.customer_email or ""
+            environment, "customer", subject.type, subject.id, body.customer_email or "", *again
         )
         created = await asyncio.to_thread(
             client.v1.customers.create, params=cast(Any, params), options={"idempotency_key": key}

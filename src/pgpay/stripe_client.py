@@ -14,6 +14,8 @@ Shared by the runtime routes and the operator commands; the whole API is:
   misconfigured", anything else, the network included, 502.
 - `idempotency_key(environment, kind, *parts)`: a stable Stripe ``Idempotency-Key`` derived from
   its parts (hashed, so nothing a caller sent is repeated verbatim).
+- `kept_under_key(exc)`: whether Stripe keeps a failure under the request's idempotency key (and
+  would replay it to a retry with the same key for 24 hours).
 - `redact(text)`: `text` with anything shaped like a Stripe key or signing secret cut to its
   prefix. The ``stripe`` library's own logger is given a filter doing the same, so its debug
   lines (request parameters, response bodies such as a webhook endpoint's ``secret``) never
@@ -41,6 +43,7 @@ __all__ = [
     "client_for",
     "describe_failure",
     "idempotency_key",
+    "kept_under_key",
     "redact",
 ]
 
@@ -191,3 +194,16 @@ def idempotency_key(environment: Environment, kind: str, *parts: str) -> str:
     """``pgpay-<environment>-<kind>-<digest of parts>``: the same parts, the same key."""
     digest = hashlib.sha256("\x1f".join((environment, kind, *parts)).encode()).hexdigest()
     return f"pgpay-{environment}-{kind}-{digest[:40]}"
+
+
+def kept_under_key(exc: BaseException) -> bool:
+    """Whether Stripe keeps this failure under the request's idempotency key and replays it to a
+    retry with the same key for 24 hours: an error answered once the endpoint began (a 5xx, a
+    card error). A retry after such a failure needs a new key; nothing was created, so a new key
+    cannot make a duplicate. Refusals before the endpoint runs (invalid parameters, keys, rate
+    limits, an idempotency conflict) are not kept, and a request that got no answer may have
+    succeeded: a retry after those keeps the key."""
+    if not isinstance(exc, stripe.StripeError) or isinstance(exc, stripe.IdempotencyError):
+        return False
+    status = exc.http_status
+    return status is not None and (status >= 500 or status == 402)

@@ -1353,6 +1353,7 @@ CREATE TABLE payments.checkout_sessions (
     raw jsonb,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    stripe_attempt integer DEFAULT 0 NOT NULL,
     CONSTRAINT checkout_sessions_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT checkout_sessions_idempotency_key_check CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 200))),
     CONSTRAINT checkout_sessions_mode_check CHECK ((mode = ANY (ARRAY['payment'::text, 'subscription'::text, 'setup'::text]))),
@@ -1379,6 +1380,13 @@ COMMENT ON TABLE payments.checkout_sessions IS 'Checkout sessions created throug
 --
 
 COMMENT ON COLUMN payments.checkout_sessions.request_hash IS 'Hash of the normalised request: a retry with the same idempotency key must match it.';
+
+
+--
+-- Name: COLUMN checkout_sessions.stripe_attempt; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON COLUMN payments.checkout_sessions.stripe_attempt IS 'Attempts Stripe answered with an error it keeps under the idempotency key; part of the next key.';
 
 
 --

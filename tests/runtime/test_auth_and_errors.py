@@ -348,3 +348,63 @@ def test_status_shows_which_environments_are_configured_without_the_keys(
     assert "key rejected" in lines["live"] and "sk_live_ or rk_live_" in lines["live"]
     assert "disabled" in lines["live"]
     assert_no_secret(result.stdout + result.stderr, test_key, misplaced)
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "new_key"),
+    [
+        pytest.param({"error_type": "api_error", "should_retry": False}, 502, True,
+                     id="Stripe keeps its 500: the retry needs a new key"),
+        pytest.param({"error_type": "card_error", "code": "card_declined"}, 402, True,
+                     id="Stripe keeps a card error: the retry needs a new key"),
+        pytest.param({"close_connection": True, "times": None}, 502, False,
+                     id="no answer: the first request may have succeeded, the key stays"),
+    ],
+)  # fmt: skip
+def test_a_retry_after_an_error_stripe_keeps_uses_a_new_key(
+    runtime_server: RuntimeServer,
+    catalog: Catalog,
+    seed: Seed,
+    fault: dict[str, Any],
+    status: int,
+    new_key: bool,
+) -> None:
+    runtime_server.stripe.fail_next(STRIPE_CHECKOUT, kept=True, **fault)
+    body = one_time_body(catalog.one_time, subject={"type": "user", "id": USER})
+    body["idempotency_key"] = "buy-once"
+    assert runtime_server.checkout(body, make_token(USER)).status_code == status
+    [failed] = seed.checkout_rows()
+    assert (failed["status"], failed["stripe_attempt"]) == ("failed", int(new_key))
+    runtime_server.stripe.clear_faults()
+
+    response = runtime_server.checkout(body, make_token(USER))
+    assert response.status_code == 200, response.text
+    assert response.json()["checkoutSession"]["id"] == str(failed["id"])
+    [row] = seed.checkout_rows()
+    assert (row["status"], row["stripe_attempt"]) == ("open", int(new_key))
+    calls = runtime_server.stripe.calls("POST", STRIPE_CHECKOUT)
+    assert (calls[0].idempotency_key != calls[-1].idempotency_key) is new_key
+    assert {c.idempotency_key for c in calls[:-1]} == {calls[0].idempotency_key}
+    assert calls[-1].replayed is False
+    # one Stripe customer for the subject, whatever the attempts
+    assert len(runtime_server.stripe.objects("customer")) == 1
+
+
+def test_a_customer_stripe_failed_to_create_is_created_under_a_new_key_on_retry(
+    runtime_server: RuntimeServer, catalog: Catalog, seed: Seed
+) -> None:
+    runtime_server.stripe.fail_next(
+        "/v1/customers", error_type="api_error", kept=True, should_retry=False
+    )
+    body = one_time_body(catalog.one_time, subject={"type": "user", "id": USER})
+    body["idempotency_key"] = "first-purchase"
+    assert runtime_server.checkout(body, make_token(USER)).status_code == 502
+    assert seed.checkout_rows()[0]["stripe_attempt"] == 1
+
+    assert runtime_server.checkout(body, make_token(USER)).status_code == 200
+    calls = runtime_server.stripe.calls("POST", "/v1/customers")
+    assert [c.status for c in calls] == [500, 200]
+    assert calls[0].idempotency_key != calls[1].idempotency_key
+    [customer] = runtime_server.stripe.objects("customer")
+    [checkout] = runtime_server.stripe.calls("POST", STRIPE_CHECKOUT)
+    assert checkout.params["customer"] == customer["id"]

@@ -149,6 +149,23 @@ def test_errors_are_not_remembered_under_an_idempotency_key(
     assert client.v1.customers.create(options={"idempotency_key": "k2"}).id
 
 
+def test_a_kept_error_is_replayed_to_its_key_until_a_new_key(
+    pgpay_stripe: StripeStandIn, client: stripe.StripeClient
+) -> None:
+    pgpay_stripe.fail_next("/v1/customers", error_type="api_error", kept=True, should_retry=False)
+    for _ in range(2):
+        with pytest.raises(stripe.APIError):
+            client.v1.customers.create(options={"idempotency_key": "k3"})
+    assert pgpay_stripe.objects("customer") == []
+    assert client.v1.customers.create(options={"idempotency_key": "k4"}).id
+    calls = pgpay_stripe.calls("POST", "/v1/customers")
+    assert [(c.idempotency_key, c.status, c.replayed) for c in calls] == [
+        ("k3", 500, False),
+        ("k3", 500, True),
+        ("k4", 200, False),
+    ]
+
+
 # ----------------------------------------------------------------------------- lists
 
 

@@ -33,7 +33,9 @@ Behaviour tests rely on:
 - **Idempotency.** A POST with an ``Idempotency-Key`` is remembered per API key: the same key with
   the same method, path and parameters replays the first (2xx) answer with
   ``Idempotent-Replayed: true`` and changes nothing; with other parameters it is
-  ``400 idempotency_error``. Errors are not remembered, so a retry after an error runs again.
+  ``400 idempotency_error``. Errors are not remembered, so a retry after an error runs again,
+  except an injected one with ``kept=True``: Stripe keeps an error answered once the endpoint
+  began (a 500, a card error) under the key, and replays it to a retry with that key.
 - **Request log.** Every request that reaches the server is in `StripeStandIn.requests`
   (`StripeRequest`: method, path, decoded params, headers without ``Authorization``, idempotency
   key, status, ``replayed``, ``injected``); `calls` / `count` filter it, e.g.
@@ -205,6 +207,7 @@ class Fault:
     close_connection: bool
     delay: float
     should_retry: bool | None
+    kept: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method:
@@ -547,10 +550,12 @@ class StripeStandIn:
         close_connection: bool = False,
         delay: float = 0.0,
         should_retry: bool | None = None,
+        kept: bool = False,
     ) -> Fault:
         """Make the next `times` requests to `path` fail (``times=None``: until `clear_faults`).
 
-        ``error_type=None`` with a ``delay`` only slows requests down."""
+        ``error_type=None`` with a ``delay`` only slows requests down. ``kept=True``: the error is
+        remembered under the request's idempotency key and replayed to a retry with that key."""
         fault = Fault(
             path=path,
             method=method,
@@ -564,6 +569,7 @@ class StripeStandIn:
             close_connection=close_connection,
             delay=delay,
             should_retry=should_retry,
+            kept=kept,
         )
         with self._lock:
             self._faults.append(fault)
@@ -905,7 +911,20 @@ class StripeStandIn:
                 extra = {}
                 if fault.should_retry is not None:
                     extra["Stripe-Should-Retry"] = "true" if fault.should_retry else "false"
-                return answer(err.status, err.body(request_id), extra)
+                result = answer(err.status, err.body(request_id), extra)
+                if fault.kept and method == "POST" and idempotency_key:
+                    with self._lock:
+                        self._idempotent.setdefault(
+                            (api_key, idempotency_key),
+                            (
+                                method,
+                                path,
+                                json.dumps(params, sort_keys=True),
+                                err.status,
+                                result[2],
+                            ),
+                        )
+                return result
 
         with self._lock:
             fingerprint = json.dumps(params, sort_keys=True)
