@@ -1,5 +1,5 @@
 -- Counts the attempts of a checkout session that Stripe answered with an error it keeps under the
--- request's idempotency key (a 5xx, a card error) and replays for 24 hours: the next attempt
+-- request's idempotency key (a 500, a card error) and replays for 24 hours: the next attempt
 -- uses a new key. A new column with a constant default: no table rewrite.
 -- depends: 0006-checkout-line-items-index
 

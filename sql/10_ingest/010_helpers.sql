@@ -71,8 +71,8 @@ RETURNS boolean
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 AS $$
-    -- Time, then rank, then content, as one row comparison: each argument is used once, so the
-    -- planner inlines this function even when a caller passes a computed rank.
+    -- Time, then rank, then content, as one row comparison: every argument but p_old_at (callers
+    -- pass a column) is used once, so the planner inlines this function even for a computed rank.
     SELECT p_old_at IS NULL
         OR (p_new_at, p_new_rank, p_new_raw) > (p_old_at, p_old_rank, p_old_raw)
 $$;

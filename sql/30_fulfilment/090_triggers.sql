@@ -100,6 +100,7 @@ RETURNS void
 LANGUAGE plpgsql
 -- Its lookups take either a price or a product: plans made for one were dearer than for the other,
 -- so PostgreSQL re-planned them on every call (about 0.5 ms, a hundred times their run time).
+-- The setting also holds for what it calls (refreshes, credit syncs): their plans are generic too.
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE

@@ -21,7 +21,7 @@ Idempotency: a checkout request with an ``idempotency_key`` already used by the 
 same environment returns the stored session without calling Stripe when the request is the same,
 and 409 when it differs. A row whose Stripe call failed is attempted again on such a retry; one
 still in progress answers 409 ``request_in_progress`` for a minute, then is taken over. A retry
-keeps the Stripe idempotency key unless Stripe keeps the failure under it (a 5xx, a card error:
+keeps the Stripe idempotency key unless Stripe keeps the failure under it (a 500, a card error:
 `pgpay.stripe_client.kept_under_key`), which it would replay for 24 hours; the row counts those
 attempts (``stripe_attempt``) and the next key names the attempt.
 

@@ -198,12 +198,13 @@ def idempotency_key(environment: Environment, kind: str, *parts: str) -> str:
 
 def kept_under_key(exc: BaseException) -> bool:
     """Whether Stripe keeps this failure under the request's idempotency key and replays it to a
-    retry with the same key for 24 hours: an error answered once the endpoint began (a 5xx, a
-    card error). A retry after such a failure needs a new key; nothing was created, so a new key
-    cannot make a duplicate. Refusals before the endpoint runs (invalid parameters, keys, rate
-    limits, an idempotency conflict) are not kept, and a request that got no answer may have
-    succeeded: a retry after those keeps the key."""
+    retry with the same key for 24 hours: an error Stripe's API itself answered (it carries a
+    ``Request-Id``) once the endpoint began, a 500 or a card error (402). A retry after it needs
+    a new key, or it fails for a day. The price: Stripe calls a 500's outcome indeterminate, so in
+    rare cases the first object exists after all and stays unused (an open session that expires,
+    a customer without a mapping). Anything else keeps the key: refusals before the endpoint runs
+    (invalid parameters, keys, rate limits, an idempotency conflict) are not kept, and a request
+    without Stripe's answer (a lost connection, a 502/503/504 from a proxy) may have succeeded."""
     if not isinstance(exc, stripe.StripeError) or isinstance(exc, stripe.IdempotencyError):
         return False
-    status = exc.http_status
-    return status is not None and (status >= 500 or status == 402)
+    return exc.http_status in (500, 402) and bool(exc.request_id)

@@ -640,7 +640,7 @@ an app may redefine it to read its own tables (see README, "Subjects and row-lev
 
 CREATE FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:72a215e21e92c2fb $$;
+    AS $$ body sha256:50dc9d69fb4d3be3 $$;
 
 
 --

@@ -353,12 +353,14 @@ def test_status_shows_which_environments_are_configured_without_the_keys(
 @pytest.mark.parametrize(
     ("fault", "status", "new_key"),
     [
-        pytest.param({"error_type": "api_error", "should_retry": False}, 502, True,
+        pytest.param({"error_type": "api_error", "should_retry": False, "kept": True}, 502, True,
                      id="Stripe keeps its 500: the retry needs a new key"),
-        pytest.param({"error_type": "card_error", "code": "card_declined"}, 402, True,
-                     id="Stripe keeps a card error: the retry needs a new key"),
+        pytest.param({"error_type": "card_error", "code": "card_declined", "kept": True}, 402,
+                     True, id="Stripe keeps a card error: the retry needs a new key"),
         pytest.param({"close_connection": True, "times": None}, 502, False,
                      id="no answer: the first request may have succeeded, the key stays"),
+        pytest.param({"error_type": "api_error", "status": 503, "should_retry": False}, 502,
+                     False, id="a 503 (not kept by Stripe) keeps the key"),
     ],
 )  # fmt: skip
 def test_a_retry_after_an_error_stripe_keeps_uses_a_new_key(
@@ -369,7 +371,7 @@ def test_a_retry_after_an_error_stripe_keeps_uses_a_new_key(
     status: int,
     new_key: bool,
 ) -> None:
-    runtime_server.stripe.fail_next(STRIPE_CHECKOUT, kept=True, **fault)
+    runtime_server.stripe.fail_next(STRIPE_CHECKOUT, **fault)
     body = one_time_body(catalog.one_time, subject={"type": "user", "id": USER})
     body["idempotency_key"] = "buy-once"
     assert runtime_server.checkout(body, make_token(USER)).status_code == status
