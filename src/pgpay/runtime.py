@@ -23,7 +23,8 @@ and 409 when it differs. A row whose Stripe call failed is attempted again on su
 still in progress answers 409 ``request_in_progress`` for a minute, then is taken over. A retry
 keeps the Stripe idempotency key unless Stripe keeps the failure under it (a 500, a card error:
 `pgpay.stripe_client.kept_under_key`), which it would replay for 24 hours; the row counts those
-attempts (``stripe_attempt``) and the next key names the attempt.
+attempts (``stripe_attempt``) and the next key names the attempt; the key of a first purchase's
+customer, which is the subject's, names the highest count among the subject's rows.
 
 Errors are JSON ``{"error", "message", "statusCode"}`` (plus ``fields`` for validation errors);
 neither answers nor log lines ever contain a secret.
@@ -153,6 +154,12 @@ RETURNING stripe_attempt
 """
 _MAPPING_SQL = """
 SELECT stripe_customer_id FROM payments.stripe_customer_mappings
+WHERE environment = %s AND subject_type = %s AND subject_id = %s
+"""
+# The subject's attempts Stripe answered with a kept error, over all its checkout rows: the
+# customer's idempotency key is the subject's, so it must move past a kept error on any of them.
+_SUBJECT_ATTEMPT_SQL = """
+SELECT coalesce(max(stripe_attempt), 0) AS attempt FROM payments.checkout_sessions
 WHERE environment = %s AND subject_type = %s AND subject_id = %s
 """
 _RECORD_MAPPING_SQL = """
@@ -699,8 +706,15 @@ class Runtime:
             if body.order_id is not None:
                 await self._check_order(cur, environment, caller, body)
             customer = await self._mapped_customer(cur, environment, body.subject)
+            customer_attempt = 0
+            if customer is None and body.subject is not None and body.mode == "payment":
+                await cur.execute(
+                    _SUBJECT_ATTEMPT_SQL, (environment, body.subject.type, body.subject.id)
+                )
+                found = await cur.fetchone()
+                customer_attempt = int(found["attempt"]) if found else 0
         return await self._open_checkout(
-            client, environment, caller, body, row_id, customer, attempt
+            client, environment, caller, body, row_id, customer, (attempt, customer_attempt)
         )
 
     @staticmethod
@@ -795,15 +809,18 @@ class Runtime:
         body: CheckoutRequest,
         row_id: str,
         customer: str | None,
-        attempt: int,
+        attempts: tuple[int, int],
     ) -> Response:
-        """Create the Stripe session. `attempt` counts the earlier attempts whose error Stripe
-        keeps under their idempotency key: from the first of them on, the keys name the attempt
-        (Stripe would replay the kept error to the old key for 24 hours)."""
-        again = (f"attempt {attempt}",) if attempt else ()
+        """Create the Stripe session (and, for a first purchase, the customer). `attempts` counts
+        the earlier attempts whose error Stripe keeps under their idempotency key, of this row
+        and of the subject's rows: from the first of them on, the checkout key and the customer
+        key name the attempt (Stripe would replay the kept error to the old key for 24 hours)."""
+        row_attempt, subject_attempt = attempts
+        again = (f"attempt {row_attempt}",) if row_attempt else ()
+        customer_again = (f"attempt {subject_attempt}",) if subject_attempt else ()
         try:
             if customer is None and body.subject is not None and body.mode == "payment":
-                customer = await self._new_customer(client, environment, body, again)
+                customer = await self._new_customer(client, environment, body, customer_again)
             params = self._checkout_params(body, row_id, customer)
             key = (
                 idempotency_key(

@@ -410,3 +410,24 @@ def test_a_customer_stripe_failed_to_create_is_created_under_a_new_key_on_retry(
     [customer] = runtime_server.stripe.objects("customer")
     [checkout] = runtime_server.stripe.calls("POST", STRIPE_CHECKOUT)
     assert checkout.params["customer"] == customer["id"]
+
+
+def test_after_a_kept_error_on_a_customer_a_new_checkout_for_the_subject_gets_a_new_key(
+    runtime_server: RuntimeServer, catalog: Catalog, seed: Seed
+) -> None:
+    # No idempotency_key: every request is a new checkout row, but the customer's key is the
+    # subject's, and Stripe replays the kept 500 to it.
+    runtime_server.stripe.fail_next(
+        "/v1/customers", error_type="api_error", kept=True, should_retry=False
+    )
+    body = one_time_body(catalog.one_time, subject={"type": "user", "id": USER})
+    assert runtime_server.checkout(body, make_token(USER)).status_code == 502
+
+    response = runtime_server.checkout(body, make_token(USER))
+    assert response.status_code == 200, response.text
+    first, second = seed.checkout_rows()
+    assert (first["status"], second["status"]) == ("failed", "open")
+    calls = runtime_server.stripe.calls("POST", "/v1/customers")
+    assert [(c.status, c.replayed) for c in calls] == [(500, False), (200, False)]
+    [customer] = runtime_server.stripe.objects("customer")
+    assert seed.checkout_row(str(second["id"]))["stripe_customer_id"] == customer["id"]
