@@ -43,6 +43,25 @@ def test_a_small_run_times_every_round_and_stores_every_event(
     assert re.search(r"^ratio pgpay/baseline = [0-9.]+ \(median of 2 rounds", out, re.M)
 
 
+def test_via_sql_the_senders_call_the_ingest_function_on_kept_connections(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["--via", "sql", "--senders", "2", "--events", "40", "--warmup", "8", "--rounds", "2"]
+    assert bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "pgpay bench --via sql: 2 senders" in out
+    assert re.search(r"^pgpay SQL \(no HTTP\)\s+\d+", out, re.M)
+    assert "ledger rows 88 of 88 expected" in out
+    answers = re.search(r"^pgpay answers: (.*);", out, re.M)
+    assert answers is not None
+    assert {item.rsplit(" ", 1)[0] for item in answers.group(1).split(", ")} <= {
+        "processed",
+        "ignored",
+    }
+    assert "error" not in out
+    assert "the target is measured over HTTP" in out
+
+
 def test_the_verdict_is_the_median_of_the_rounds_ratios() -> None:
     args = argparse.Namespace(senders=4, rounds=3, events=100, warmup=0, interleave=16)
     rounds = [
