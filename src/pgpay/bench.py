@@ -5,8 +5,11 @@ One run, one throw-away PostgreSQL, two kinds of phase:
 - pgpay: `pgpay serve` runs as its own process on a migrated database; S senders (threads, one
   keep-alive HTTP connection each) POST N distinct, realistic, signed Stripe events (catalog,
   customers, one-time checkouts, subscriptions with invoices, refunds, a few unhandled types);
-- baseline: S clients (threads, one connection each) insert the same kind of payloads, one
-  autocommit `INSERT ... ON CONFLICT DO NOTHING` per event, into a `text` + `jsonb` table.
+- baseline: S clients (threads, one connection each) insert the same payloads, one autocommit
+  `INSERT ... ON CONFLICT DO NOTHING` per event, into a `text` + `jsonb` table.
+
+`--via sql` runs the pgpay phase without HTTP: the senders call payments.ingest_stripe_event
+themselves, on connections kept from phase to phase (the database path alone).
 
 After a warm-up of both, R rounds each run one timed phase of each kind, side by side, on fresh
 events; the order alternates (pgpay first, then baseline first, ...), so a machine whose speed
