@@ -12,6 +12,7 @@ import psycopg
 
 from pgpay import resources
 from pgpay.testing.postgres import DatabaseFactory
+from tests.conftest import run_pgpay
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,14 +67,8 @@ def test_wheel_ships_the_sql_and_migrates_a_database_on_its_own(
             check=True,
         )
         assert where.stdout.strip().startswith(str(site)), where.stdout
-        result = subprocess.run(
-            [sys.executable, "-m", "pgpay", "migrate"],
-            env=env,
-            cwd=elsewhere,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+        result = run_pgpay(
+            "migrate", env={"PYTHONPATH": str(site), "DATABASE_URL": url}, cwd=elsewhere
         )
         assert result.returncode == 0, result.stderr
         with psycopg.connect(url) as conn:
