@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run migrate test lint format bench status clean
+.PHONY: run migrate test lint format bench bench-count status clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ format: $(STAMP)
 ## make bench: throughput and latency of the webhook ingestor against a same-run baseline
 bench: $(STAMP)
 	$(BIN)/python -m pgpay.bench $(BENCH_ARGS)
+
+## make bench-count: PostgreSQL instructions per ingested event (needs valgrind); exact, for A/B of SQL changes
+bench-count: $(STAMP)
+	$(BIN)/python -m pgpay.bench_count $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,91 @@
+"""`make bench-count` (python -m pgpay.bench_count): instructions per event, by callgrind."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pgpay import bench_count
+from pgpay.bench import build_events
+from pgpay.testing.events import StripeFactory
+
+pytestmark = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+
+ARGV = ["--warmup", "40", "--skip", "6", "--count", "12"]
+
+
+def figures(out: str) -> tuple[float, float, float]:
+    pgpay = re.search(r"^pgpay\s+([\d,]+) instructions/event", out, re.M)
+    baseline = re.search(r"^baseline\s+([\d,]+) instructions/event", out, re.M)
+    ratio = re.search(r"^ratio\s+([0-9.]+)", out, re.M)
+    assert pgpay and baseline and ratio, out
+    return (
+        float(pgpay.group(1).replace(",", "")),
+        float(baseline.group(1).replace(",", "")),
+        float(ratio.group(1)),
+    )
+
+
+@pytest.fixture(scope="module")
+def counter() -> Iterator[bench_count.Counter]:
+    workdir = Path(tempfile.mkdtemp(prefix="pgpay-count-test-"))  # reachable by the server user
+    try:
+        events = build_events(20, seed=5)
+        data, database, _ = bench_count.prepare(events, workdir)
+        yield bench_count.Counter(data, database, workdir, None)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_a_run_prints_both_sides_and_pgpay_does_more_than_one_insert(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert bench_count.main(ARGV) == 0
+    out = capsys.readouterr().out
+    pgpay, baseline, ratio = figures(out)
+    # an ingest is the ledger row plus the projection: more than a one-row insert
+    assert pgpay > baseline > 100_000
+    assert ratio == pytest.approx(baseline / pgpay, abs=0.001)
+    outcomes = re.search(r"\(payments\.ingest_stripe_event: (.*)\)", out)
+    assert outcomes is not None
+    counted = dict(item.rsplit(" ", 1) for item in outcomes.group(1).split(", "))
+    assert set(counted) <= {"processed", "ignored"}
+    assert sum(int(v) for v in counted.values()) == 12
+
+
+def test_the_same_statements_count_the_same(counter: bench_count.Counter) -> None:
+    # the reason the tool exists: a repeated run agrees to well under 1% (time does not)
+    statements = [bench_count.ingest_statement(e) for e in build_events(30, seed=6)[20:]]
+    first, _ = counter.run("same-1", statements)
+    second, _ = counter.run("same-2", statements)
+    assert abs(second - first) / first < 0.005
+
+
+def test_the_baseline_statement_stores_the_payload_verbatim() -> None:
+    event = StripeFactory(seed=3).event(
+        "customer.created", {"id": "cus_1", "object": "customer", "name": "O'Brien %s"}
+    )
+    statement = bench_count.baseline_statement(event)
+    assert statement.startswith(
+        f"INSERT INTO public.bench_baseline (id, payload) VALUES ('{event['id']}', '{{"
+    )
+    assert '"name":"O\'\'Brien %s"' in statement  # quotes doubled, %s left alone
+    assert statement.endswith("}'::jsonb) ON CONFLICT DO NOTHING;")
+    assert "\n" not in statement and "\n" not in bench_count.ingest_statement(event)
+
+
+def test_a_statement_that_fails_is_reported_not_counted(counter: bench_count.Counter) -> None:
+    with pytest.raises(bench_count.CountError, match="no_such_function"):
+        counter.run("bad", ["SELECT 1;", "SELECT payments.no_such_function();"])
+
+
+def test_sizes_it_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--count", "0"], ["--skip", "0"], ["--warmup", "-1"]):
+        with pytest.raises(SystemExit):
+            bench_count.parse_args(argv)
+    assert "--skip and --count >= 1" in capsys.readouterr().err
