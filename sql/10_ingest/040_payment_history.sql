@@ -103,7 +103,9 @@ BEGIN
 
         -- raw keeps the newest snapshot of each object type that spoke about this payment, with
         -- the event time it came from in raw._seen, and the newest failure in raw._failure.
-        v_raw := coalesce(v_row.raw, '{}'::jsonb);
+        -- (#> '{}' hands back the value detoasted once: v_row.raw is a TOAST pointer, which every
+        -- -> below would otherwise fetch and decompress again)
+        v_raw := coalesce(v_row.raw #> '{}', '{}'::jsonb);
         IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
             v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
             v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
@@ -212,19 +214,7 @@ BEGIN
                 description = v_new.description, failure_message = v_new.failure_message,
                 metadata = v_new.metadata, stripe_created = v_new.stripe_created,
                 last_event_at = v_new.last_event_at, raw = v_new.raw
-            WHERE h.id = v_row.id
-                AND (h.status, h.subject_type, h.subject_id, h.stripe_customer_id,
-                    h.stripe_checkout_session_id, h.stripe_payment_intent_id, h.stripe_charge_id,
-                    h.stripe_invoice_id, h.stripe_subscription_id, h.amount, h.amount_refunded,
-                    h.currency, h.description, h.failure_message, h.metadata, h.stripe_created,
-                    h.last_event_at, h.raw)
-                IS DISTINCT FROM
-                    (v_new.status, v_new.subject_type, v_new.subject_id, v_new.stripe_customer_id,
-                    v_new.stripe_checkout_session_id, v_new.stripe_payment_intent_id,
-                    v_new.stripe_charge_id, v_new.stripe_invoice_id, v_new.stripe_subscription_id,
-                    v_new.amount, v_new.amount_refunded, v_new.currency, v_new.description,
-                    v_new.failure_message, v_new.metadata, v_new.stripe_created, v_new.last_event_at,
-                    v_new.raw);
+            WHERE h.id = v_row.id;  -- locked above and differs from v_new: no re-comparison
             v_new.id := v_row.id;
             EXIT;
         END IF;
