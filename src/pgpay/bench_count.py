@@ -11,7 +11,8 @@ What it does:
 - builds a migrated database (as `make bench` does), ingests `--warmup` events through
   `payments.ingest_stripe_event`, inserts the same payloads into the baseline table, then runs
   `VACUUM ANALYZE` and stops the server;
-- for each side (pgpay: `SELECT payments.ingest_stripe_event(...)` per event; baseline:
+- for each side (pgpay: `SELECT payments.ingest_stripe_event(...)` per event; the ledger alone: the
+  same events under a type pgpay does not handle, so each is stored and not projected; baseline:
   `INSERT ... ON CONFLICT DO NOTHING` per event, as in `make bench`), runs two single-user backends
   (`postgres --single`) under callgrind on fresh copies of that data: one given `--skip` new events,
   one given the same `--skip` events followed by `--count` more;
@@ -74,6 +75,14 @@ def literal(text: str) -> str:
 def compact(event: JSON) -> str:
     # One line per statement: a single-user backend ends a statement at a newline.
     return json.dumps(event, separators=(",", ":"), sort_keys=False)
+
+
+LEDGER_ONLY_TYPE = "pgpay_bench.unhandled"  # no projection: ingest stores it as ignored
+
+
+def ledger_only(event: JSON) -> JSON:
+    """The event under a type pgpay does not handle, with its own id: a ledger row, nothing more."""
+    return {**event, "id": f"{event['id']}_ledger", "type": LEDGER_ONLY_TYPE}
 
 
 def ingest_statement(event: JSON) -> str:
@@ -219,6 +228,12 @@ def run(args: argparse.Namespace) -> str:
         pgpay = counter.side(
             "pgpay", [ingest_statement(e) for e in skipped], [ingest_statement(e) for e in counted]
         )
+        print("counting the ledger row alone ...", file=sys.stderr, flush=True)
+        ledger = counter.side(
+            "ledger",
+            [ingest_statement(ledger_only(e)) for e in skipped],
+            [ingest_statement(ledger_only(e)) for e in counted],
+        )
         print("counting the baseline ...", file=sys.stderr, flush=True)
         baseline = counter.side(
             "baseline",
@@ -228,12 +243,23 @@ def run(args: argparse.Namespace) -> str:
     stored = sum(pgpay.outcomes.values())
     if stored != len(counted):
         raise CountError(f"ingest answered {stored} of the {len(counted)} counted events")
+    if ledger.outcomes != {"ignored": len(counted)}:
+        raise CountError(f"the ledger-only events were not all ignored: {ledger.outcomes}")
+    handled = pgpay.outcomes.get("processed", 0)
+    projection = (
+        (pgpay.per_event * len(counted) - ledger.per_event * len(counted)) / handled
+        if handled
+        else 0.0
+    )
     outcomes = ", ".join(f"{k} {v}" for k, v in sorted(pgpay.outcomes.items()))
     lines = [
         f"pgpay bench-count: {version}, single-user backend under callgrind; {args.warmup} events "
         f"stored first, then per run {args.skip} uncounted and {args.count} counted",
         f"pgpay     {pgpay.per_event:>12,.0f} instructions/event  "
         f"(payments.ingest_stripe_event: {outcomes})",
+        f"  ledger  {ledger.per_event:>12,.0f} instructions/event  "
+        "(the same events, typed as unhandled: only the ledger row)",
+        f"  projection {projection:>9,.0f} instructions per processed event, beyond its ledger row",
         f"baseline  {baseline.per_event:>12,.0f} instructions/event  "
         "(one-row INSERT ... ON CONFLICT DO NOTHING of the same payload)",
         f"ratio     {baseline.per_event / pgpay.per_event:.3f}  (baseline / pgpay; "

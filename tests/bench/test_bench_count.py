@@ -50,6 +50,13 @@ def test_a_run_prints_both_sides_and_pgpay_does_more_than_one_insert(
     pgpay, baseline, ratio = figures(out)
     # an ingest is the ledger row plus the projection: more than a one-row insert
     assert pgpay > baseline > 100_000
+    ledger = re.search(r"^  ledger\s+([\d,]+) instructions/event", out, re.M)
+    projection = re.search(r"^  projection\s+([\d,]+) instructions per processed event", out, re.M)
+    assert ledger and projection, out
+    ledger_only = float(ledger.group(1).replace(",", ""))
+    per_projection = float(projection.group(1).replace(",", ""))
+    assert baseline < ledger_only < pgpay  # the ledger row is an insert with a little more
+    assert per_projection > 0
     assert ratio == pytest.approx(baseline / pgpay, abs=0.001)
     outcomes = re.search(r"\(payments\.ingest_stripe_event: (.*)\)", out)
     assert outcomes is not None
@@ -64,6 +71,14 @@ def test_the_same_statements_count_the_same(counter: bench_count.Counter) -> Non
     first, _ = counter.run("same-1", statements)
     second, _ = counter.run("same-2", statements)
     assert abs(second - first) / first < 0.005
+
+
+def test_the_ledger_only_event_is_a_new_unhandled_event_with_the_same_payload() -> None:
+    event = build_events(3, seed=2)[2]
+    twin = bench_count.ledger_only(event)
+    assert twin["id"] != event["id"] and twin["id"].startswith("evt_")
+    assert twin["type"] == bench_count.LEDGER_ONLY_TYPE != event["type"]
+    assert twin["data"] == event["data"]  # the same payload: the run checks all come back ignored
 
 
 def test_the_baseline_statement_stores_the_payload_verbatim() -> None:
