@@ -1305,7 +1305,7 @@ its payment intent or charge); returns that payment (all NULL when it has not ar
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:229edab174d63fbc $$;
+    AS $$ body sha256:05299ca7fd8b6a60 $$;
 
 
 --
