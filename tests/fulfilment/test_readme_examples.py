@@ -146,7 +146,7 @@ def test_the_sql_examples_run_as_documented(pgpay_db: h.Conn) -> None:
         elif "public.team_billing_status" in block:
             assert len(rows) == 1
             row = rows[0]
-            assert (row["plan"], row["status"], row["seats"], row["has_access"]) == (
+            assert (row["plan"], row["status"], row["seats"], row["may_use"]) == (
                 "team_monthly",
                 "active",
                 5,
