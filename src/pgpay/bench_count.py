@@ -135,10 +135,7 @@ class Counter:
             shutil.rmtree(target)
         shutil.copytree(self.data, target, symlinks=True)
         os.chmod(target, 0o700)
-        for root, dirs, files in os.walk(target):
-            for entry in [*dirs, *files]:
-                self.run_as.chown(Path(root) / entry)
-        self.run_as.chown(target)
+        self.run_as.chown_tree(target)
         return target
 
     def run(self, name: str, statements: Sequence[str]) -> tuple[int, str]:

@@ -92,6 +92,15 @@ class RunAs:
         if self.uid is not None and self.gid is not None:
             os.chown(path, self.uid, self.gid)
 
+    def chown_tree(self, root: Path) -> None:
+        """Hands `root` and everything under it to the server user (nothing to do as non-root)."""
+        if self.uid is None:
+            return
+        for parent, dirs, files in os.walk(root):
+            for name in [*dirs, *files]:
+                self.chown(Path(parent) / name)
+        self.chown(root)
+
     def can_traverse(self, path: Path) -> bool:
         """Whether the server user can reach `path` (every parent must be searchable)."""
         if self.uid is None:

@@ -46,10 +46,7 @@ class TestPostgresql(testing.postgresql.Postgresql):  # type: ignore[misc]
         if self.run_as.uid is None:
             return
         os.chmod(self.base_dir, 0o711)  # noqa: S103 - the server user must traverse it
-        for root, dirs, files in os.walk(self.base_dir):
-            for name in [*dirs, *files]:
-                self.run_as.chown(Path(root) / name)
-        self.run_as.chown(Path(self.base_dir))
+        self.run_as.chown_tree(Path(self.base_dir))
 
     def initialize_database(self) -> None:
         self._give_to_server_user()
