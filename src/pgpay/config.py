@@ -37,6 +37,17 @@ def parse_environment(value: str) -> Environment:
     return value
 
 
+def parse_connections(value: str | None) -> int | None:
+    """PGPAY_INGEST_CONNECTIONS: unset or empty for the default, else a whole number 1-64."""
+    if value is None or value.strip() == "":
+        return None
+    if not value.strip().isdigit() or not 1 <= int(value) <= 64:
+        raise ConfigError(
+            f"PGPAY_INGEST_CONNECTIONS must be a whole number from 1 to 64, not {value!r}"
+        )
+    return int(value)
+
+
 def check_key_prefix(environment: Environment, key: str) -> None:
     """Refuse a Stripe key whose prefix does not belong to the environment."""
     if not key.startswith(KEY_PREFIXES[environment]):
@@ -116,6 +127,8 @@ class Settings:
     api_base: str | None
     jwt_secret: str | None
     allow_live: bool
+    ingest_connections: int | None = None
+    """PGPAY_INGEST_CONNECTIONS: the webhook route's pipelined connections (None: one per CPU)."""
     env: dict[str, str] = field(repr=False, default_factory=dict)
 
     @classmethod
@@ -128,6 +141,7 @@ class Settings:
             api_base=env.get("STRIPE_API_BASE") or None,
             jwt_secret=env.get("PGPAY_JWT_SECRET") or None,
             allow_live=env.get("PGPAY_ALLOW_LIVE") == "1",
+            ingest_connections=parse_connections(env.get("PGPAY_INGEST_CONNECTIONS")),
             env=env,
         )
 

@@ -1,60 +1,73 @@
-"""One prepared statement called straight through libpq, for the webhook hot path.
+"""One prepared statement on a few dedicated connections in pipeline mode: the webhook hot path.
 
-`AsyncConnection.execute` builds a cursor, adapts the parameters and runs a poll, a timer and a
-future around every wait; for the one statement the webhook route runs per delivery that machinery
-costs the server more CPU than the rest of the request. `PreparedCall` keeps psycopg's connection
-and pool (reconnection, health checks, errors) and only replaces the execution: parameters go as
-text, the statement is prepared once per connection, the reply is read when the socket is readable.
-Errors are psycopg's own exception classes, built from the server's answer.
+Every delivery runs the same statement (payments.ingest_stripe_event). Going through psycopg's
+pool and `execute` for each one costs the server more CPU than the rest of the request, and each
+connection then sits idle between the end of one call and the start of the next, while more
+backends than cores fight over the CPU.
+
+`PipelinedCall` keeps `lanes` connections of its own (by default one per CPU). A call goes to the
+lane with the fewest calls in flight and is sent at once, followed by a Sync: PostgreSQL runs each
+call in its own implicit transaction, one after the other, so an error (or a failed commit) ends
+only its own call, and the backend starts the next call without waiting for the server. Answers
+come back in the order sent. Parameters go as text; the statement is prepared once per
+connection. Errors are psycopg's own exception classes, built from the server's answer. A lost
+connection fails the calls waiting on it with `OperationalError`; the next call connects again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
-from collections.abc import Sequence
+import contextlib
+import os
+from collections import deque
+from collections.abc import Callable, Sequence
 
 import psycopg
 from psycopg import errors, pq
 
 Row = tuple[str | None, ...]
+Results = list[pq.abc.PGresult]
 
 
-class PreparedCall:
-    """`await call(conn, params)`: the first row of one SQL statement ($1, $2... text params)."""
+def default_lanes() -> int:
+    """One connection per CPU, between 2 and 8."""
+    return max(2, min(8, os.cpu_count() or 2))
 
-    def __init__(self, name: str, sql: str) -> None:
-        self.name = name.encode()
-        self.sql = sql.encode()
-        self._prepared: weakref.WeakSet[psycopg.AsyncConnection[object]] = weakref.WeakSet()
 
-    async def __call__(
-        self, conn: psycopg.AsyncConnection[object], params: Sequence[str | None]
-    ) -> Row | None:
-        pgconn = conn.pgconn
-        if pgconn.transaction_status != pq.TransactionStatus.IDLE:
-            raise errors.InterfaceError("the connection is not idle")
-        encoding = conn.info.encoding
-        values = []
+class PipelinedCall:
+    """`await call(params)`: the first row of one SQL statement ($1, $2... text parameters)."""
+
+    def __init__(
+        self,
+        conninfo: str,
+        name: str,
+        sql: str,
+        *,
+        lanes: int | None = None,
+        connect_timeout: int = 5,
+    ) -> None:
+        count = default_lanes() if lanes is None else lanes
+        if count < 1:
+            raise ValueError("lanes must be at least 1")
+        self.lanes = [
+            _Lane(conninfo, name.encode(), sql.encode(), connect_timeout) for _ in range(count)
+        ]
+
+    async def __call__(self, params: Sequence[str | None]) -> Row | None:
         for param in params:
             if param is not None and "\x00" in param:  # libpq would cut a text value there
                 raise errors.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
-            values.append(None if param is None else param.encode(encoding))
-        for attempt in (1, 2):
-            if conn not in self._prepared:
-                pgconn.send_prepare(self.name, self.sql)
-                await _results(conn)
-                self._prepared.add(conn)
-            pgconn.send_query_prepared(self.name, values)
-            try:
-                result = await _results(conn)
-                break
-            except errors.InvalidSqlStatementName:
-                # Gone: psycopg runs DEALLOCATE ALL on a connection after some rollbacks (it
-                # prepares statements of its own). Nothing ran; prepare again and retry once.
-                self._prepared.discard(conn)
-                if attempt == 2:
-                    raise
+        lane = min(self.lanes, key=lambda lane: lane.in_flight)
+        lane.in_flight += 1  # from now: a call waiting for a connection counts too
+        try:
+            conn = await lane.connection()
+            encoding = conn.info.encoding
+            values = [None if param is None else param.encode(encoding) for param in params]
+            pgconn = conn.pgconn
+            results = await lane.send(conn, lambda: pgconn.send_query_prepared(lane.name, values))
+        finally:
+            lane.in_flight -= 1
+        result = _first(results, encoding)
         if result.ntuples == 0:
             return None
         return tuple(
@@ -62,30 +75,155 @@ class PreparedCall:
             for column in range(result.nfields)
         )
 
+    @property
+    def in_flight(self) -> int:
+        return sum(lane.in_flight for lane in self.lanes)
 
-async def _results(conn: psycopg.AsyncConnection[object]) -> pq.abc.PGresult:
-    """Flush what was sent and read every result up to the end of the command (never blocking
-    the event loop). Raise the first error among them (one may come after the row: a deferred
-    constraint or a serialization failure at commit); return the first result otherwise."""
-    pgconn = conn.pgconn
-    loop = asyncio.get_running_loop()
-    while pgconn.flush() != 0:  # the socket buffer was full: wait until it drains
-        await _ready(loop, pgconn.socket, writer=True)
-    results = []
-    while True:
-        pgconn.consume_input()
-        while pgconn.is_busy():
-            await _ready(loop, pgconn.socket, writer=False)
+    async def close(self) -> None:
+        """Close every connection; calls still waiting fail with OperationalError."""
+        for lane in self.lanes:
+            await lane.close()
+
+
+class _Lane:
+    """One connection in pipeline mode and the calls waiting on it, in the order sent."""
+
+    def __init__(self, conninfo: str, name: bytes, sql: bytes, connect_timeout: int) -> None:
+        self.conninfo = conninfo
+        self.name = name
+        self.sql = sql
+        self.connect_timeout = connect_timeout
+        self.conn: psycopg.AsyncConnection[object] | None = None
+        self.connecting: asyncio.Task[psycopg.AsyncConnection[object]] | None = None
+        self.waiting: deque[asyncio.Future[Results]] = deque()
+        self.current: Results = []
+        self.flushing: asyncio.Future[None] | None = None
+        self.in_flight = 0
+        self.fd = -1
+        """Calls from the moment they chose this lane until they have their answer."""
+
+    async def connection(self) -> psycopg.AsyncConnection[object]:
+        if self.conn is not None:
+            return self.conn
+        if self.connecting is None:
+            # One attempt shared by every call that arrives meanwhile: during an outage they all
+            # get its error instead of queueing for attempts of their own.
+            self.connecting = asyncio.ensure_future(self._connect())
+            self.connecting.add_done_callback(self._connected)
+        return await asyncio.shield(self.connecting)
+
+    def _connected(self, task: asyncio.Task[psycopg.AsyncConnection[object]]) -> None:
+        self.connecting = None
+        if not task.cancelled():
+            task.exception()  # retrieved here: callers may all have gone
+
+    async def _connect(self) -> psycopg.AsyncConnection[object]:
+        conn = await psycopg.AsyncConnection.connect(
+            self.conninfo, autocommit=True, connect_timeout=self.connect_timeout
+        )
+        pgconn = conn.pgconn
+        try:
+            pgconn.nonblocking = 1
+            pgconn.enter_pipeline_mode()
+            self.fd = pgconn.socket  # kept: a lost connection no longer tells its socket
+            asyncio.get_running_loop().add_reader(self.fd, self._readable)
+        except BaseException:
+            pgconn.finish()
+            raise
+        self.conn = conn
+        try:
+            results = await self.send(conn, lambda: pgconn.send_prepare(self.name, self.sql))
+            _first(results, conn.info.encoding)
+        except BaseException as exc:
+            if self.conn is conn:
+                self.drop(errors.OperationalError(f"preparing the statement failed: {exc}"))
+            raise
+        return conn
+
+    async def send(self, conn: psycopg.AsyncConnection[object], put: Callable[[], None]) -> Results:
+        """Queue one command and a Sync on `conn`; its results, once they come."""
+        if self.conn is not conn:
+            raise errors.OperationalError("the connection was lost")
+        future: asyncio.Future[Results] = asyncio.get_running_loop().create_future()
+        put()
+        conn.pgconn.pipeline_sync()
+        self.waiting.append(future)
+        await self._flush(conn)
+        return await future
+
+    async def _flush(self, conn: psycopg.AsyncConnection[object]) -> None:
+        """Push what libpq buffered to the socket (one writer at a time: a large body may need
+        the socket to drain first)."""
+        if self.flushing is not None:
+            await asyncio.shield(self.flushing)  # it sends what we queued as well
+            return
+        pgconn = conn.pgconn
+        loop = asyncio.get_running_loop()
+        flushing = self.flushing = loop.create_future()
+        try:
+            while self.conn is conn and pgconn.flush() != 0:
+                await _writable(loop, pgconn.socket)
+        except psycopg.Error as exc:
+            self.drop(exc)
+        finally:
+            self.flushing = None
+            flushing.set_result(None)
+
+    def _readable(self) -> None:
+        """Read what arrived and answer every call whose Sync came back."""
+        conn = self.conn
+        if conn is None:
+            return
+        pgconn = conn.pgconn
+        try:
             pgconn.consume_input()
-        result = pgconn.get_result()
-        if result is None:
-            break
-        results.append(result)
+            while self.waiting and not pgconn.is_busy():
+                result = pgconn.get_result()
+                if result is None:
+                    continue  # the end of one command's results: its Sync comes next
+                if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                    results, self.current = self.current, []
+                    future = self.waiting.popleft()
+                    if not future.done():  # a cancelled caller: its call ran all the same
+                        future.set_result(results)
+                    continue
+                self.current.append(result)
+        except psycopg.Error as exc:
+            self.drop(exc)
+            return
+        if pgconn.status == pq.ConnStatus.BAD:
+            message = pgconn.get_error_message() or "the connection was lost"
+            self.drop(errors.OperationalError(message))
+
+    async def close(self) -> None:
+        task = self.connecting
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        self.drop(errors.OperationalError("the connection was closed"))
+
+    def drop(self, exc: Exception) -> None:
+        """Close the connection; every call still waiting on it fails with `exc`."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            # Before the socket closes: its number is reused by the next connection.
+            asyncio.get_running_loop().remove_reader(self.fd)
+            conn.pgconn.finish()
+        waiting, self.waiting, self.current = self.waiting, deque(), []
+        for future in waiting:
+            if not future.done():
+                future.set_exception(exc)
+
+
+def _first(results: Results, encoding: str) -> pq.abc.PGresult:
+    """The first result of one call. Raise the first error among them instead (one may come
+    after the row: a deferred constraint or a serialization failure at commit)."""
     if not results:
-        raise errors.OperationalError(pgconn.get_error_message() or "the server sent no answer")
+        raise errors.OperationalError("the server sent no answer")
     for result in results:
         if result.status == pq.ExecStatus.FATAL_ERROR:
-            raise errors.error_from_result(result, encoding=conn.info.encoding)
+            raise errors.error_from_result(result, encoding=encoding)
         if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
             raise errors.InternalError(
                 f"unexpected result status {pq.ExecStatus(result.status).name}"
@@ -93,21 +231,15 @@ async def _results(conn: psycopg.AsyncConnection[object]) -> pq.abc.PGresult:
     return results[0]
 
 
-async def _ready(loop: asyncio.AbstractEventLoop, fileno: int, *, writer: bool) -> None:
+async def _writable(loop: asyncio.AbstractEventLoop, fileno: int) -> None:
     future: asyncio.Future[None] = loop.create_future()
 
     def wake() -> None:
         if not future.done():
             future.set_result(None)
 
-    if writer:
-        loop.add_writer(fileno, wake)
-    else:
-        loop.add_reader(fileno, wake)
+    loop.add_writer(fileno, wake)
     try:
         await future
     finally:
-        if writer:
-            loop.remove_writer(fileno)
-        else:
-            loop.remove_reader(fileno)
+        loop.remove_writer(fileno)

@@ -24,16 +24,15 @@ from pgpay.config import ENVIRONMENTS, Settings
 from pgpay.errors import ConfigError
 from pgpay.ingest import MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
 from pgpay.metrics import Metrics
-from pgpay.pgcall import PreparedCall
+from pgpay.pgcall import PipelinedCall
 
 log = logging.getLogger("pgpay.server")
 POOL_TIMEOUT_SECONDS = 5.0
 DEADLOCK_RETRIES = 3
 WEBHOOK_PREFIX = "/webhooks/stripe/"
 # The one statement of every delivery (payments.ingest_stripe_event, as INGEST_SQL elsewhere).
-INGEST_CALL = PreparedCall(
-    "pgpay_ingest_stripe_event", "SELECT payments.ingest_stripe_event($1, $2::jsonb, $3)"
-)
+INGEST_NAME = "pgpay_ingest_stripe_event"
+INGEST_STATEMENT = "SELECT payments.ingest_stripe_event($1, $2::jsonb, $3)"
 
 
 class BodyTooLarge(Exception):
@@ -76,6 +75,9 @@ class App:
         self.settings = settings
         self.database_url = database_url
         self.metrics = Metrics()
+        self.ingest = PipelinedCall(
+            database_url, INGEST_NAME, INGEST_STATEMENT, lanes=settings.ingest_connections
+        )
         self.pool = AsyncConnectionPool(
             database_url,
             min_size=1,
@@ -83,6 +85,9 @@ class App:
             open=False,
             timeout=POOL_TIMEOUT_SECONDS,
             kwargs={"autocommit": True, "connect_timeout": 5},
+            # Deliveries have connections of their own, so nothing else finds out that a pooled
+            # connection died while the database was away: check each one before handing it out.
+            check=AsyncConnectionPool.check_connection,
             # Keep trying to reconnect in the background while the database is away.
             reconnect_timeout=3600,
         )
@@ -93,6 +98,7 @@ class App:
         try:
             yield
         finally:
+            await self.ingest.close()
             await self.pool.close()
 
     async def healthz(self, _request: Request) -> Response:
@@ -148,8 +154,7 @@ class App:
             return problem(400, exc.code, exc.message)
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
-                async with self.pool.connection() as conn:
-                    row = await INGEST_CALL(conn, (environment, payload, "webhook"))
+                row = await self.ingest((environment, payload, "webhook"))
                 break
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
                 # Before OperationalError, their base class. Nothing was stored: the transaction
@@ -159,7 +164,7 @@ class App:
                     return problem(
                         503, "database_busy", "the event conflicted with others; retry later"
                     )
-            except (psycopg.OperationalError, PoolTimeout) as exc:
+            except psycopg.OperationalError as exc:
                 log.warning("event %s: database unavailable: %s", event.id, exc)
                 return problem(
                     503, "database_unavailable", "the database is unavailable; retry later"

@@ -27,7 +27,7 @@ from .conftest import ServeFactory, WebhookServer
 EVENTS = 400
 STOP_AFTER_ACCEPTED = 60  # stop PostgreSQL once this many events got a 2xx
 # Keep it down until this many deliveries sent during the outage were refused: the first meets a
-# pooled connection that died, the next ones must open a new one and cannot.
+# delivery connection that died, the next ones must open a new one and cannot.
 OUTAGE_REFUSALS = 2
 DEADLINE_SECONDS = 20.0
 

@@ -1,140 +1,188 @@
-"""PreparedCall, the webhook route's direct libpq call: same answers and errors as psycopg's."""
+"""PipelinedCall, the webhook route's pipelined libpq connections: the same answers and errors as
+psycopg's, calls kept apart from each other, and nothing lost when a connection goes."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import psycopg
 import pytest
 from psycopg import errors
 
-from pgpay.pgcall import PreparedCall
+from pgpay.config import Settings, parse_connections
+from pgpay.errors import ConfigError
+from pgpay.pgcall import PipelinedCall, default_lanes
 from pgpay.testing.events import StripeFactory
 
-INGEST = PreparedCall("test_ingest", "SELECT payments.ingest_stripe_event($1, $2::jsonb, $3)")
+INGEST_SQL = "SELECT payments.ingest_stripe_event($1, $2::jsonb, $3)"
+T = TypeVar("T")
 
 
-def run(url: str, calls: list[tuple[PreparedCall, tuple[str | None, ...]]]) -> list[object]:
-    """Each call in turn on one connection; an exception is kept as the call's result."""
+def run(url: str, sql: str, main: Callable[[PipelinedCall], Awaitable[T]], lanes: int = 1) -> T:
+    """`main(call)` with a PipelinedCall of `sql` on `lanes` connections, closed afterwards."""
 
-    async def main() -> list[object]:
-        results: list[object] = []
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-            for call, params in calls:
-                try:
-                    results.append(await call(conn, params))
-                except psycopg.Error as exc:
-                    results.append(exc)
-            results.append(conn.pgconn.transaction_status)
-        return results
+    async def wrapper() -> T:
+        call = PipelinedCall(url, "test_call", sql, lanes=lanes)
+        try:
+            return await main(call)
+        finally:
+            await call.close()
 
-    return asyncio.run(main())
+    return asyncio.run(wrapper())
+
+
+async def outcome(call: PipelinedCall, params: tuple[str | None, ...]) -> object:
+    """The call's row, or the psycopg error it raised."""
+    try:
+        return await call(params)
+    except psycopg.Error as exc:
+        return exc
+
+
+def customer_events(seed: int, count: int) -> list[str]:
+    factory = StripeFactory(seed=seed)
+    return [json.dumps(factory.event("customer.created", factory.customer())) for _ in range(count)]
 
 
 def test_answers_the_first_row_as_text(pgpay_database_url: str) -> None:
-    call = PreparedCall("test_row", "SELECT $1::int + 1, NULL::text, 'x'")
-    assert run(pgpay_database_url, [(call, ("41",))])[0] == ("42", None, "x")
+    sql = "SELECT $1::int + 1, NULL::text, 'x'"
+    assert run(pgpay_database_url, sql, lambda call: call(("41",))) == ("42", None, "x")
 
 
 def test_no_row_is_none(pgpay_database_url: str) -> None:
-    call = PreparedCall("test_none", "SELECT 1 WHERE $1::text = 'never'")
-    assert run(pgpay_database_url, [(call, ("x",))])[0] is None
+    sql = "SELECT 1 WHERE $1::text = 'never'"
+    assert run(pgpay_database_url, sql, lambda call: call(("x",))) is None
 
 
-def test_ingests_an_event_and_a_duplicate(
+def test_concurrent_calls_each_get_their_own_answer(pgpay_database_url: str) -> None:
+    # 200 calls at once on 2 connections: each is queued behind others on its connection, and
+    # the answers must come back to the right callers.
+    sql = "SELECT $1::int * 2, pg_backend_pid()"
+
+    async def main(call: PipelinedCall) -> list[tuple[str | None, ...] | None]:
+        return await asyncio.gather(*(call((str(n),)) for n in range(200)))
+
+    rows = run(pgpay_database_url, sql, main, lanes=2)
+    assert [row[0] if row else None for row in rows] == [str(n * 2) for n in range(200)]
+    assert len({row[1] for row in rows if row}) == 2  # both connections were used
+
+
+def test_ingests_concurrently_with_duplicates(
     pgpay_database_url: str, pgpay_db: psycopg.Connection
 ) -> None:
-    event = StripeFactory(seed=3).event("customer.created", StripeFactory(seed=3).customer())
-    body = json.dumps(event)
-    first, again, state = run(
-        pgpay_database_url,
-        [(INGEST, ("test", body, "webhook")), (INGEST, ("test", body, "webhook"))],
-    )
-    assert (first, again) == (("processed",), ("duplicate",))
-    assert state == psycopg.pq.TransactionStatus.IDLE
+    bodies = customer_events(3, 20)
+
+    async def main(call: PipelinedCall) -> list[object]:
+        sends = [call(("test", body, "webhook")) for body in bodies + bodies]
+        return [row[0] if row else None for row in await asyncio.gather(*sends)]
+
+    answers = run(pgpay_database_url, INGEST_SQL, main, lanes=2)
+    assert answers[:20].count("processed") + answers[20:].count("processed") == 20
+    assert answers.count("duplicate") == 20
     count = pgpay_db.execute("SELECT count(*) AS n FROM payments.customers").fetchone()
-    assert count is not None and count["n"] == 1
+    assert count is not None and count["n"] == 20
 
 
-def test_errors_are_psycopgs_classes_and_leave_the_connection_usable(
-    pgpay_database_url: str,
-) -> None:
-    not_json, bad_environment, after, state = run(
-        pgpay_database_url,
-        [
-            (INGEST, ("test", "{not json", "webhook")),
-            (INGEST, ("mars", json.dumps({"id": "evt_1"}), "webhook")),
-            (PreparedCall("test_after", "SELECT $1::text"), ("still here",)),
-        ],
-    )
+def test_an_error_ends_only_its_own_call(pgpay_database_url: str) -> None:
+    # Sent back to back on one connection: the bad ones fail with psycopg's classes, the ones
+    # queued after them run as if alone.
+    good = customer_events(5, 2)
+
+    async def main(call: PipelinedCall) -> list[object]:
+        return list(
+            await asyncio.gather(
+                outcome(call, ("test", "{not json", "webhook")),
+                outcome(call, ("test", good[0], "webhook")),
+                outcome(call, ("mars", good[1], "webhook")),
+                outcome(call, ("test", good[1], "webhook")),
+            )
+        )
+
+    not_json, first, bad_environment, second = run(pgpay_database_url, INGEST_SQL, main)
     assert isinstance(not_json, errors.InvalidTextRepresentation)
     assert isinstance(not_json, psycopg.DataError)
     assert isinstance(bad_environment, errors.InvalidParameterValue)
     assert "unknown environment" in str(bad_environment)
-    assert after == ("still here",)
-    assert state == psycopg.pq.TransactionStatus.IDLE
+    assert (first, second) == (("processed",), ("processed",))
 
 
 def test_a_nul_byte_is_refused_before_it_is_sent(pgpay_database_url: str) -> None:
-    result = run(pgpay_database_url, [(INGEST, ("test", '{"id": "evt_\x00"}', "webhook"))])[0]
+    async def main(call: PipelinedCall) -> object:
+        result = await outcome(call, ("test", '{"id": "evt_\x00"}', "webhook"))
+        return result, call.in_flight
+
+    result, in_flight = run(pgpay_database_url, INGEST_SQL, main)
     assert isinstance(result, psycopg.DataError)
+    assert in_flight == 0
 
 
-def test_a_server_that_went_away_is_an_operational_error(pgpay_database_url: str) -> None:
-    async def main() -> object:
-        async with await psycopg.AsyncConnection.connect(
-            pgpay_database_url, autocommit=True
-        ) as conn:
-            pid = conn.info.backend_pid
-            with psycopg.connect(pgpay_database_url, autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-            try:
-                return await INGEST(conn, ("test", "{}", "webhook"))
-            except psycopg.Error as exc:
-                return exc
+def test_a_lost_connection_fails_its_calls_and_the_next_call_reconnects(
+    pgpay_database_url: str,
+) -> None:
+    sql = (
+        "SELECT $1::text, pg_backend_pid(), pg_sleep(CASE WHEN $1::text = 'slow' THEN 2 ELSE 0 END)"
+    )
 
-    result = asyncio.run(main())
-    assert isinstance(result, psycopg.OperationalError)
+    async def main(call: PipelinedCall) -> tuple[object, object, object, object]:
+        first = await call(("first",))
+        assert first is not None
+        slow = asyncio.ensure_future(outcome(call, ("slow",)))
+        queued = asyncio.ensure_future(outcome(call, ("queued",)))
+        await asyncio.sleep(0.3)  # both sent; the first is running
+        with psycopg.connect(pgpay_database_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s::int)", (first[1],))
+        lost = await slow, await queued
+        again = await call(("again",))
+        return first, lost[0], lost[1], again
+
+    first, slow, queued, again = run(pgpay_database_url, sql, main)
+    assert isinstance(slow, psycopg.OperationalError)
+    assert isinstance(queued, psycopg.OperationalError)
+    assert isinstance(first, tuple) and isinstance(again, tuple)
+    assert again[0] == "again" and again[1] != first[1]  # a new backend
+
+
+def test_an_unreachable_database_is_an_operational_error(pgpay_database_url: str) -> None:
+    closed = psycopg.conninfo.make_conninfo(pgpay_database_url, port=1, connect_timeout=2)
+
+    async def main(call: PipelinedCall) -> list[object]:
+        return list(await asyncio.gather(*(outcome(call, ("x",)) for _ in range(5))))
+
+    results = run(closed, "SELECT $1::text", main)
+    assert all(isinstance(result, psycopg.OperationalError) for result in results)
+
+
+def test_a_cancelled_caller_does_not_disturb_the_calls_behind_it(
+    pgpay_database_url: str, pgpay_db: psycopg.Connection
+) -> None:
+    bodies = customer_events(6, 3)
+
+    async def main(call: PipelinedCall) -> list[object]:
+        await outcome(call, ("test", "{}", "replay"))  # connected (an empty event is refused)
+        tasks = [asyncio.ensure_future(call(("test", body, "webhook"))) for body in bodies]
+        await asyncio.sleep(0)  # all three sent
+        tasks[0].cancel()
+        answers: list[object] = [await task for task in tasks[1:]]
+        answers.append(await call(("test", bodies[0], "webhook")))
+        return answers
+
+    answers = run(pgpay_database_url, INGEST_SQL, main)
+    # The cancelled call ran all the same: delivering its event again is a duplicate.
+    assert answers == [("processed",), ("processed",), ("duplicate",)]
+    count = pgpay_db.execute("SELECT count(*) AS n FROM payments.webhook_events").fetchone()
+    assert count is not None and count["n"] == 3
 
 
 @pytest.mark.parametrize("size", [200_000, 1_000_000])
 def test_large_parameters_are_sent_whole(pgpay_database_url: str, size: int) -> None:
-    call = PreparedCall("test_large", "SELECT length($1::text)")
-    assert run(pgpay_database_url, [(call, ("x" * size,))])[0] == (str(size),)
+    async def main(call: PipelinedCall) -> list[object]:
+        return list(await asyncio.gather(*(call(("x" * (size + n),)) for n in range(3))))
 
-
-def test_survives_psycopg_deallocating_every_prepared_statement(pgpay_database_url: str) -> None:
-    # The pool is shared with the runtime routes: psycopg prepares its own statements after a few
-    # runs and then answers a rollback with DEALLOCATE ALL, which drops this one too.
-    factory = StripeFactory(seed=4)
-
-    def body() -> str:
-        return json.dumps(factory.event("customer.created", factory.customer()))
-
-    async def main() -> list[object]:
-        out: list[object] = []
-        async with await psycopg.AsyncConnection.connect(
-            pgpay_database_url, autocommit=True
-        ) as conn:
-            out.append(await INGEST(conn, ("test", body(), "webhook")))
-            for _ in range(6):
-                await conn.execute("SELECT 1")
-            with pytest.raises(ValueError, match="inside its transaction"):
-                async with conn.transaction():
-                    await conn.execute("SELECT 1")
-                    raise ValueError("a route failed inside its transaction")
-            gone = await conn.execute(
-                "SELECT count(*) FROM pg_prepared_statements WHERE name = 'test_ingest'"
-            )
-            out.append(await gone.fetchone())
-            for _ in range(2):
-                out.append(await INGEST(conn, ("test", body(), "webhook")))
-        return out
-
-    first, gone, second, third = asyncio.run(main())
-    assert gone == (0,)  # the statement was dropped under PreparedCall's feet ...
-    assert first == second == third == ("processed",)  # ... and prepared again
+    rows = run(pgpay_database_url, "SELECT length($1::text)", main)
+    assert rows == [(str(size + n),) for n in range(3)]
 
 
 def test_an_error_at_commit_is_raised_not_answered_as_a_row(
@@ -143,13 +191,29 @@ def test_an_error_at_commit_is_raised_not_answered_as_a_row(
     pgpay_db.execute(
         "CREATE TABLE public.deferred_probe (a int UNIQUE DEFERRABLE INITIALLY DEFERRED)"
     )
-    call = PreparedCall(
-        "test_deferred",
+    sql = (
         "WITH i AS (INSERT INTO public.deferred_probe VALUES ($1::int), ($1::int) RETURNING a)"
-        " SELECT count(*) FROM i",
+        " SELECT count(*) FROM i"
     )
-    result, state = run(pgpay_database_url, [(call, ("1",))])
-    assert isinstance(result, errors.UniqueViolation)  # the row came first, the error at commit
-    assert state == psycopg.pq.TransactionStatus.IDLE
+
+    async def main(call: PipelinedCall) -> tuple[object, object]:
+        return await outcome(call, ("1",)), await outcome(call, ("2",))
+
+    failed, second = run(pgpay_database_url, sql, main)
+    assert isinstance(failed, errors.UniqueViolation)  # the row came first, the error at commit
+    assert isinstance(second, errors.UniqueViolation)  # its own failure, not the first one's
     stored = pgpay_db.execute("SELECT count(*) AS n FROM public.deferred_probe").fetchone()
     assert stored is not None and stored["n"] == 0
+
+
+def test_the_number_of_connections_is_configurable() -> None:
+    assert Settings.from_env({}).ingest_connections is None
+    assert Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "3"}).ingest_connections == 3
+    assert parse_connections(" ") is None
+    for bad in ("0", "65", "two", "-1", "1.5"):
+        with pytest.raises(ConfigError, match="PGPAY_INGEST_CONNECTIONS"):
+            parse_connections(bad)
+    assert 2 <= default_lanes() <= 8
+    assert len(PipelinedCall("postgresql://", "n", "SELECT 1").lanes) == default_lanes()
+    with pytest.raises(ValueError, match="at least 1"):
+        PipelinedCall("postgresql://", "n", "SELECT 1", lanes=0)
