@@ -99,8 +99,8 @@ class _Lane:
         self.current: Results = []
         self.flushing: asyncio.Future[None] | None = None
         self.in_flight = 0
-        self.fd = -1
         """Calls from the moment they chose this lane until they have their answer."""
+        self.fd = -1
 
     async def connection(self) -> psycopg.AsyncConnection[object]:
         if self.conn is not None:
@@ -145,8 +145,12 @@ class _Lane:
         if self.conn is not conn:
             raise errors.OperationalError("the connection was lost")
         future: asyncio.Future[Results] = asyncio.get_running_loop().create_future()
-        put()
-        conn.pgconn.pipeline_sync()
+        try:
+            put()
+            conn.pgconn.pipeline_sync()
+        except psycopg.Error as exc:  # the connection broke before the reader noticed
+            self.drop(exc)
+            raise
         self.waiting.append(future)
         await self._flush(conn)
         return await future
@@ -154,15 +158,14 @@ class _Lane:
     async def _flush(self, conn: psycopg.AsyncConnection[object]) -> None:
         """Push what libpq buffered to the socket (one writer at a time: a large body may need
         the socket to drain first)."""
-        if self.flushing is not None:
-            await asyncio.shield(self.flushing)  # it sends what we queued as well
-            return
+        while self.flushing is not None:  # then flush again: its caller may have been cancelled
+            await asyncio.shield(self.flushing)
         pgconn = conn.pgconn
         loop = asyncio.get_running_loop()
         flushing = self.flushing = loop.create_future()
         try:
             while self.conn is conn and pgconn.flush() != 0:
-                await _writable(loop, pgconn.socket)
+                await _writable(loop, self.fd)
         except psycopg.Error as exc:
             self.drop(exc)
         finally:
