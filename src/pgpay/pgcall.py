@@ -95,14 +95,20 @@ class _Lane:
         self.connect_timeout = connect_timeout
         self.conn: psycopg.AsyncConnection[object] | None = None
         self.connecting: asyncio.Task[psycopg.AsyncConnection[object]] | None = None
+        self.closed = False
         self.waiting: deque[asyncio.Future[Results]] = deque()
         self.current: Results = []
         self.flushing: asyncio.Future[None] | None = None
+        """Set while one call waits for the socket to take more of what libpq buffered."""
+        self.writable: asyncio.Future[None] | None = None
+        """What that call waits on: the socket is writable, or the connection was dropped."""
         self.in_flight = 0
         """Calls from the moment they chose this lane until they have their answer."""
         self.fd = -1
 
     async def connection(self) -> psycopg.AsyncConnection[object]:
+        if self.closed:
+            raise errors.OperationalError("the connection was closed")
         if self.conn is not None:
             return self.conn
         if self.connecting is None:
@@ -110,7 +116,12 @@ class _Lane:
             # get its error instead of queueing for attempts of their own.
             self.connecting = asyncio.ensure_future(self._connect())
             self.connecting.add_done_callback(self._connected)
-        return await asyncio.shield(self.connecting)
+        try:
+            return await asyncio.shield(self.connecting)
+        except asyncio.CancelledError:
+            if self.closed:  # close() cancelled the attempt, not our caller
+                raise errors.OperationalError("the connection was closed") from None
+            raise
 
     def _connected(self, task: asyncio.Task[psycopg.AsyncConnection[object]]) -> None:
         self.connecting = None
@@ -119,7 +130,10 @@ class _Lane:
 
     async def _connect(self) -> psycopg.AsyncConnection[object]:
         conn = await psycopg.AsyncConnection.connect(
-            self.conninfo, autocommit=True, connect_timeout=self.connect_timeout
+            self.conninfo,
+            autocommit=True,
+            connect_timeout=self.connect_timeout,
+            client_encoding="UTF8",  # what every text parameter can be encoded in
         )
         pgconn = conn.pgconn
         try:
@@ -156,7 +170,7 @@ class _Lane:
         return await future
 
     async def _flush(self, conn: psycopg.AsyncConnection[object]) -> None:
-        """Push what libpq buffered to the socket (one writer at a time: a large body may need
+        """Push what libpq buffered to the socket (one caller at a time: a large body may need
         the socket to drain first)."""
         while self.flushing is not None:  # then flush again: its caller may have been cancelled
             await asyncio.shield(self.flushing)
@@ -165,12 +179,21 @@ class _Lane:
         flushing = self.flushing = loop.create_future()
         try:
             while self.conn is conn and pgconn.flush() != 0:
-                await _writable(loop, self.fd)
+                writable = self.writable = loop.create_future()
+                loop.add_writer(self.fd, _wake, writable)
+                try:
+                    await writable
+                finally:
+                    self.writable = None
+                    if self.conn is conn:  # else drop() removed it, before the socket closed
+                        loop.remove_writer(self.fd)
         except psycopg.Error as exc:
             self.drop(exc)
         finally:
             self.flushing = None
             flushing.set_result(None)
+        # flush() may have read answers into libpq's buffer: the socket will not say so.
+        self._readable()
 
     def _readable(self) -> None:
         """Read what arrived and answer every call whose Sync came back."""
@@ -178,12 +201,17 @@ class _Lane:
         if conn is None:
             return
         pgconn = conn.pgconn
+        ended = False  # the last result was the end of one command's results
         try:
             pgconn.consume_input()
             while self.waiting and not pgconn.is_busy():
                 result = pgconn.get_result()
                 if result is None:
-                    continue  # the end of one command's results: its Sync comes next
+                    if ended:  # two ends in a row: libpq has nothing more, yet calls wait
+                        raise errors.OperationalError("the connection lost track of its calls")
+                    ended = True  # its Sync comes next
+                    continue
+                ended = False
                 if result.status == pq.ExecStatus.PIPELINE_SYNC:
                     results, self.current = self.current, []
                     future = self.waiting.popleft()
@@ -199,6 +227,8 @@ class _Lane:
             self.drop(errors.OperationalError(message))
 
     async def close(self) -> None:
+        """Close for good: later calls fail with OperationalError."""
+        self.closed = True
         task = self.connecting
         if task is not None:
             task.cancel()
@@ -209,14 +239,22 @@ class _Lane:
     def drop(self, exc: Exception) -> None:
         """Close the connection; every call still waiting on it fails with `exc`."""
         conn, self.conn = self.conn, None
-        if conn is not None:
-            # Before the socket closes: its number is reused by the next connection.
-            asyncio.get_running_loop().remove_reader(self.fd)
-            conn.pgconn.finish()
         waiting, self.waiting, self.current = self.waiting, deque(), []
         for future in waiting:
             if not future.done():
                 future.set_exception(exc)
+        if conn is None:
+            return
+        loop = asyncio.get_running_loop()
+        # Before the socket closes (its number goes to the next connection). libpq may have
+        # closed it already, on finding it broken: the event loop then cannot unregister it.
+        with contextlib.suppress(OSError, ValueError):
+            loop.remove_reader(self.fd)
+        if self.writable is not None:
+            with contextlib.suppress(OSError, ValueError):
+                loop.remove_writer(self.fd)
+            _wake(self.writable)  # the flushing call sees the connection is gone
+        conn.pgconn.finish()
 
 
 def _first(results: Results, encoding: str) -> pq.abc.PGresult:
@@ -234,15 +272,6 @@ def _first(results: Results, encoding: str) -> pq.abc.PGresult:
     return results[0]
 
 
-async def _writable(loop: asyncio.AbstractEventLoop, fileno: int) -> None:
-    future: asyncio.Future[None] = loop.create_future()
-
-    def wake() -> None:
-        if not future.done():
-            future.set_result(None)
-
-    loop.add_writer(fileno, wake)
-    try:
-        await future
-    finally:
-        loop.remove_writer(fileno)
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -98,8 +98,10 @@ class App:
         try:
             yield
         finally:
-            await self.ingest.close()
-            await self.pool.close()
+            try:
+                await self.ingest.close()
+            finally:
+                await self.pool.close()
 
     async def healthz(self, _request: Request) -> Response:
         try:

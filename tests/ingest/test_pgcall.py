@@ -4,7 +4,9 @@ psycopg's, calls kept apart from each other, and nothing lost when a connection 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -153,6 +155,93 @@ def test_an_unreachable_database_is_an_operational_error(pgpay_database_url: str
 
     results = run(closed, "SELECT $1::text", main)
     assert all(isinstance(result, psycopg.OperationalError) for result in results)
+
+
+SLOW_SQL = (
+    "SELECT length($1::text), pg_backend_pid(),"
+    " pg_sleep(CASE WHEN $1::text = 'slow' THEN 3 ELSE 0 END)"
+)
+BIG = 1_000_000
+
+
+async def block_a_flush(call: PipelinedCall) -> tuple[list[asyncio.Future[object]], int]:
+    """One slow call running, then 1 MB calls until the socket is full and a flush waits: the
+    calls sent, and the backend's pid."""
+    first = await call(("warm",))
+    assert first is not None and first[1] is not None
+    lane = call.lanes[0]
+    sent = [asyncio.ensure_future(outcome(call, ("slow",)))]
+    await asyncio.sleep(0.2)
+    while lane.flushing is None:
+        assert len(sent) < 64, "the socket never filled up"
+        sent.append(asyncio.ensure_future(outcome(call, ("x" * BIG,))))
+        await asyncio.sleep(0.01)
+    return sent, int(first[1])
+
+
+def test_a_connection_lost_while_a_flush_waits_answers_every_call(
+    pgpay_database_url: str,
+) -> None:
+    async def main(call: PipelinedCall) -> tuple[list[object], object]:
+        sent, pid = await block_a_flush(call)
+        with psycopg.connect(pgpay_database_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        answers = await asyncio.wait_for(asyncio.gather(*sent), 20)
+        return answers, await asyncio.wait_for(call(("after",)), 20)
+
+    answers, after = run(pgpay_database_url, SLOW_SQL, main)
+    assert answers and all(isinstance(answer, psycopg.OperationalError) for answer in answers)
+    assert after is not None and after[0] == "5"
+
+
+def test_closing_answers_the_calls_in_flight_and_refuses_later_ones(
+    pgpay_database_url: str,
+) -> None:
+    async def main(call: PipelinedCall) -> tuple[list[object], object]:
+        sent, _pid = await block_a_flush(call)
+        await call.close()
+        answers = await asyncio.wait_for(asyncio.gather(*sent), 20)
+        return answers, await outcome(call, ("after",))
+
+    answers, after = run(pgpay_database_url, SLOW_SQL, main)
+    assert all(isinstance(answer, psycopg.OperationalError) for answer in answers)
+    assert isinstance(after, psycopg.OperationalError) and "closed" in str(after)
+
+
+def test_a_call_queued_behind_a_cancelled_flush_is_still_sent(pgpay_database_url: str) -> None:
+    async def main(call: PipelinedCall) -> list[object]:
+        sent, _pid = await block_a_flush(call)
+        queued = asyncio.ensure_future(outcome(call, ("queued",)))
+        await asyncio.sleep(0)
+        for task in sent[1:]:
+            task.cancel()  # the caller whose flush waits, among them
+        return [await asyncio.wait_for(queued, 20), await sent[0]]
+
+    queued, slow = run(pgpay_database_url, SLOW_SQL, main)
+    assert queued is not None and queued[0] == "6"
+    assert slow is not None and slow[0] == "4"
+
+
+def test_calls_waiting_for_a_connection_share_one_attempt() -> None:
+    # A server that accepts connections and never answers: each attempt times out.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(32)
+        port = listener.getsockname()[1]
+        conninfo = f"host=127.0.0.1 port={port} dbname=x user=x connect_timeout=1"
+
+        async def main(call: PipelinedCall) -> list[object]:
+            return list(await asyncio.gather(*(outcome(call, ("x",)) for _ in range(6))))
+
+        results = run(conninfo, "SELECT $1::text", main)
+        attempts = 0
+        listener.settimeout(0.1)
+        with contextlib.suppress(TimeoutError):
+            while True:
+                listener.accept()[0].close()
+                attempts += 1
+    assert all(isinstance(result, psycopg.OperationalError) for result in results)
+    assert attempts == 1
 
 
 def test_a_cancelled_caller_does_not_disturb_the_calls_behind_it(
