@@ -177,8 +177,10 @@ class _Lane:
         pgconn = conn.pgconn
         loop = asyncio.get_running_loop()
         flushing = self.flushing = loop.create_future()
+        waited = False
         try:
             while self.conn is conn and pgconn.flush() != 0:
+                waited = True
                 writable = self.writable = loop.create_future()
                 loop.add_writer(self.fd, _wake, writable)
                 try:
@@ -192,8 +194,10 @@ class _Lane:
         finally:
             self.flushing = None
             flushing.set_result(None)
-        # flush() may have read answers into libpq's buffer: the socket will not say so.
-        self._readable()
+        if waited:
+            # While the socket was full, flush() may have read answers into libpq's buffer: the
+            # socket will not say so.
+            self._readable()
 
     def _readable(self) -> None:
         """Read what arrived and answer every call whose Sync came back."""
