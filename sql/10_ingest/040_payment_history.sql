@@ -661,6 +661,42 @@ BEGIN
     IF v_subscription IS NULL THEN
         RETURN;
     END IF;
+    v_event_status := CASE p_event_type
+        WHEN 'invoice.paid' THEN 'succeeded'
+        WHEN 'invoice.payment_succeeded' THEN 'succeeded'
+        WHEN 'invoice.payment_failed' THEN 'failed'
+        WHEN 'invoice.payment_action_required' THEN 'requires_action'
+        WHEN 'invoice.voided' THEN 'void'
+        WHEN 'invoice.marked_uncollectible' THEN 'uncollectible'
+        ELSE 'pending'
+    END;
+    v_object_status := CASE p_invoice ->> 'status'
+        WHEN 'paid' THEN 'succeeded' WHEN 'void' THEN 'void' WHEN 'uncollectible' THEN 'uncollectible'
+        ELSE 'pending'
+    END;
+    IF payments.payment_status_rank('subscription_invoice', v_object_status)
+        > payments.payment_status_rank('subscription_invoice', v_event_status) THEN
+        v_event_status := v_object_status;
+    END IF;
+    -- The same snapshot at the same time, merged already: Stripe sends invoice.paid and
+    -- invoice.payment_succeeded with one invoice. Merging it again would change nothing: every
+    -- input below comes from the snapshot, or from rows that fill this one in when they arrive
+    -- (the customer mapping, the subscription, invoice_payment.paid). A failure still merges:
+    -- it dates the failure message.
+    IF v_event_status <> 'failed' AND EXISTS (
+        SELECT FROM payments.payment_history AS h
+        WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
+            AND h.stripe_invoice_id = v_id
+            AND payments.payment_status_rank('subscription_invoice', v_event_status)
+            <= payments.payment_status_rank(
+                'subscription_invoice',
+                CASE WHEN h.status IN ('partially_refunded', 'refunded') THEN 'succeeded' ELSE h.status END
+            )
+            AND h.raw -> '_seen' -> 'invoice' = to_jsonb(extract(EPOCH FROM p_event_at))
+            AND h.raw -> 'invoice' = p_invoice
+    ) THEN
+        RETURN;
+    END IF;
     v_payment := payments.invoice_intent_payment(p_invoice);
     v_pi := coalesce(
         payments.stripe_id(p_invoice -> 'payment_intent'),
@@ -684,24 +720,6 @@ BEGIN
         END IF;
     END IF;
     v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
-    v_event_status := CASE p_event_type
-        WHEN 'invoice.paid' THEN 'succeeded'
-        WHEN 'invoice.payment_succeeded' THEN 'succeeded'
-        WHEN 'invoice.payment_failed' THEN 'failed'
-        WHEN 'invoice.payment_action_required' THEN 'requires_action'
-        WHEN 'invoice.voided' THEN 'void'
-        WHEN 'invoice.marked_uncollectible' THEN 'uncollectible'
-        ELSE 'pending'
-    END;
-    v_object_status := CASE p_invoice ->> 'status'
-        WHEN 'paid' THEN 'succeeded' WHEN 'void' THEN 'void' WHEN 'uncollectible' THEN 'uncollectible'
-        ELSE 'pending'
-    END;
-    IF payments.payment_status_rank('subscription_invoice', v_object_status)
-        > payments.payment_status_rank('subscription_invoice', v_event_status) THEN
-        v_event_status := v_object_status;
-    END IF;
-
     v_subject := payments.resolve_subject(p_environment, v_metadata, v_customer);
     IF v_subject.subject_type IS NULL THEN
         SELECT s.subject_type, s.subject_id::text INTO v_subject
