@@ -27,6 +27,8 @@ from psycopg import errors, pq
 
 Row = tuple[str | None, ...]
 Results = list[pq.abc.PGresult]
+WATCH_SECONDS = 1.0
+"""How often a connection with calls waiting is read even if the event loop did not say so."""
 
 
 def default_lanes() -> int:
@@ -105,6 +107,8 @@ class _Lane:
         self.in_flight = 0
         """Calls from the moment they chose this lane until they have their answer."""
         self.fd = -1
+        self.watch: asyncio.TimerHandle | None = None
+        """Set while calls wait: see _watch."""
 
     async def connection(self) -> psycopg.AsyncConnection[object]:
         if self.closed:
@@ -166,6 +170,8 @@ class _Lane:
             self.drop(exc)
             raise
         self.waiting.append(future)
+        if self.watch is None:
+            self.watch = asyncio.get_running_loop().call_later(WATCH_SECONDS, self._watch)
         await self._flush(conn)
         return await future
 
@@ -230,6 +236,23 @@ class _Lane:
             message = pgconn.get_error_message() or "the connection was lost"
             self.drop(errors.OperationalError(message))
 
+    def _watch(self) -> None:
+        """Every WATCH_SECONDS while calls wait: read the connection whether or not the event loop
+        said it is readable, and register the reader again. uvloop closes a reader whose socket
+        reports an error (a connection reset) without calling it, which would leave the calls
+        waiting on a dead connection for ever; reading finds the reset and drops it."""
+        self.watch = None
+        conn = self.conn
+        if conn is None or not self.waiting:
+            return
+        self._readable()
+        if self.conn is conn:
+            loop = asyncio.get_running_loop()
+            loop.remove_reader(self.fd)
+            loop.add_reader(self.fd, self._readable)
+            if self.waiting:
+                self.watch = loop.call_later(WATCH_SECONDS, self._watch)
+
     async def close(self) -> None:
         """Close for good: later calls fail with OperationalError."""
         self.closed = True
@@ -243,6 +266,9 @@ class _Lane:
     def drop(self, exc: Exception) -> None:
         """Close the connection; every call still waiting on it fails with `exc`."""
         conn, self.conn = self.conn, None
+        if self.watch is not None:
+            self.watch.cancel()
+            self.watch = None
         waiting, self.waiting, self.current = self.waiting, deque(), []
         for future in waiting:
             if not future.done():
@@ -252,10 +278,10 @@ class _Lane:
         loop = asyncio.get_running_loop()
         # Before the socket closes (its number goes to the next connection). libpq may have
         # closed it already, on finding it broken: the event loop then cannot unregister it.
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, RuntimeError):
             loop.remove_reader(self.fd)
         if self.writable is not None:
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
                 loop.remove_writer(self.fd)
             _wake(self.writable)  # the flushing call sees the connection is gone
         conn.pgconn.finish()

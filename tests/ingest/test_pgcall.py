@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import psycopg
 import pytest
+import uvloop
 from psycopg import errors
 
 from pgpay.config import Settings, parse_connections
@@ -306,3 +307,42 @@ def test_the_number_of_connections_is_configurable() -> None:
     assert len(PipelinedCall("postgresql://", "n", "SELECT 1").lanes) == default_lanes()
     with pytest.raises(ValueError, match="at least 1"):
         PipelinedCall("postgresql://", "n", "SELECT 1", lanes=0)
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_calls_are_answered_even_if_the_event_loop_stops_watching_the_socket(
+    pgpay_database_url: str, loop: str
+) -> None:
+    # uvloop closes a reader whose socket reports an error (a reset), without calling it; the
+    # server uses uvloop. Here the reader is removed by hand, then the backend goes: the calls
+    # waiting must still be answered, and the next call must work.
+    async def main() -> tuple[list[object], object]:
+        call = PipelinedCall(pgpay_database_url, "test_call", SLOW_SQL, lanes=1)
+        try:
+            first = await call(("warm",))
+            assert first is not None
+            lane = call.lanes[0]
+            sent = [asyncio.ensure_future(outcome(call, (word,))) for word in ("slow", "queued")]
+            await asyncio.sleep(0.2)
+            asyncio.get_running_loop().remove_reader(lane.fd)
+            with psycopg.connect(pgpay_database_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s::int)", (first[1],))
+            answers = await asyncio.wait_for(asyncio.gather(*sent), 10)
+            return answers, await asyncio.wait_for(call(("after",)), 15)
+        finally:
+            await call.close()
+
+    answers, after = uvloop.run(main()) if loop == "uvloop" else asyncio.run(main())
+    assert all(isinstance(answer, psycopg.OperationalError) for answer in answers)
+    assert after is not None and after[0] == "5"
+
+
+def test_a_slow_call_survives_the_watch(pgpay_database_url: str) -> None:
+    # The watch reads a busy connection every WATCH_SECONDS: a call running longer than that
+    # is answered normally, and so are the ones queued behind it.
+    async def main(call: PipelinedCall) -> list[object]:
+        return list(await asyncio.gather(call(("slow",)), call(("queued",))))
+
+    slow, queued = run(pgpay_database_url, SLOW_SQL, main)
+    assert slow is not None and slow[0] == "4"
+    assert queued is not None and queued[0] == "6"
