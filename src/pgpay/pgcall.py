@@ -239,8 +239,8 @@ class _Lane:
     def _watch(self) -> None:
         """Every WATCH_SECONDS while calls wait: read the connection whether or not the event loop
         said it is readable, and register the reader again. uvloop closes a reader whose socket
-        reports an error (a connection reset) without calling it, which would leave the calls
-        waiting on a dead connection for ever; reading finds the reset and drops it."""
+        reports an error without calling it, which would leave the calls waiting on a dead
+        connection for ever; reading finds the broken connection and drops it."""
         self.watch = None
         conn = self.conn
         if conn is None or not self.waiting:
@@ -248,7 +248,8 @@ class _Lane:
         self._readable()
         if self.conn is conn:
             loop = asyncio.get_running_loop()
-            loop.remove_reader(self.fd)
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
+                loop.remove_reader(self.fd)  # a reader uvloop closed included
             loop.add_reader(self.fd, self._readable)
             if self.waiting:
                 self.watch = loop.call_later(WATCH_SECONDS, self._watch)
