@@ -27,6 +27,8 @@ from psycopg import errors, pq
 
 Row = tuple[str | None, ...]
 Results = list[pq.abc.PGresult]
+ENCODING = "utf-8"
+"""Every lane connection sets client_encoding UTF8: parameters and answers use it."""
 WATCH_SECONDS = 1.0
 """How often a connection with calls waiting is read even if the event loop did not say so."""
 
@@ -63,17 +65,16 @@ class PipelinedCall:
         lane.in_flight += 1  # from now: a call waiting for a connection counts too
         try:
             conn = await lane.connection()
-            encoding = conn.info.encoding
-            values = [None if param is None else param.encode(encoding) for param in params]
+            values = [None if param is None else param.encode(ENCODING) for param in params]
             pgconn = conn.pgconn
             results = await lane.send(conn, lambda: pgconn.send_query_prepared(lane.name, values))
         finally:
             lane.in_flight -= 1
-        result = _first(results, encoding)
+        result = _first(results)
         if result.ntuples == 0:
             return None
         return tuple(
-            None if (value := result.get_value(0, column)) is None else value.decode(encoding)
+            None if (value := result.get_value(0, column)) is None else value.decode(ENCODING)
             for column in range(result.nfields)
         )
 
@@ -137,7 +138,7 @@ class _Lane:
             self.conninfo,
             autocommit=True,
             connect_timeout=self.connect_timeout,
-            client_encoding="UTF8",  # what every text parameter can be encoded in
+            client_encoding="UTF8",  # ENCODING: every text parameter can be encoded in it
         )
         pgconn = conn.pgconn
         try:
@@ -151,7 +152,7 @@ class _Lane:
         self.conn = conn
         try:
             results = await self.send(conn, lambda: pgconn.send_prepare(self.name, self.sql))
-            _first(results, conn.info.encoding)
+            _first(results)
         except BaseException as exc:
             if self.conn is conn:
                 self.drop(errors.OperationalError(f"preparing the statement failed: {exc}"))
@@ -288,14 +289,14 @@ class _Lane:
         conn.pgconn.finish()
 
 
-def _first(results: Results, encoding: str) -> pq.abc.PGresult:
+def _first(results: Results) -> pq.abc.PGresult:
     """The first result of one call. Raise the first error among them instead (one may come
     after the row: a deferred constraint or a serialization failure at commit)."""
     if not results:
         raise errors.OperationalError("the server sent no answer")
     for result in results:
         if result.status == pq.ExecStatus.FATAL_ERROR:
-            raise errors.error_from_result(result, encoding=encoding)
+            raise errors.error_from_result(result, encoding=ENCODING)
         if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
             raise errors.InternalError(
                 f"unexpected result status {pq.ExecStatus(result.status).name}"
