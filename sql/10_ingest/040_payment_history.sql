@@ -106,16 +106,22 @@ BEGIN
         -- (#> '{}' hands back the value detoasted once: v_row.raw is a TOAST pointer, which every
         -- -> below would otherwise fetch and decompress again)
         v_raw := coalesce(v_row.raw #> '{}', '{}'::jsonb);
+        IF v_found AND NOT v_raw ? '_metadata' AND v_row.metadata <> '{}'::jsonb THEN
+            -- A row from before raw._metadata: what it had is kept, below every object's own.
+            v_raw := v_raw || jsonb_build_object('_metadata', jsonb_build_object('_prior', v_row.metadata));
+        END IF;
         IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
             v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
             v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
             IF v_seen IS NULL OR p_event_at > v_seen
                 OR (p_event_at = v_seen AND v_snapshot > v_raw -> p_object_type) THEN
-                v_raw := v_raw || jsonb_build_object(p_object_type, v_snapshot);
-                v_raw := jsonb_set(
-                    v_raw, ARRAY['_seen'],
-                    coalesce(v_raw -> '_seen', '{}'::jsonb)
-                    || jsonb_build_object(p_object_type, extract(EPOCH FROM p_event_at))
+                -- The snapshot, its time and its metadata replace the older ones of its type.
+                v_raw := v_raw || jsonb_build_object(
+                    p_object_type, v_snapshot,
+                    '_seen', coalesce(v_raw -> '_seen', '{}'::jsonb)
+                        || jsonb_build_object(p_object_type, extract(EPOCH FROM p_event_at)),
+                    '_metadata', coalesce(v_raw -> '_metadata', '{}'::jsonb)
+                        || jsonb_build_object(p_object_type, coalesce(p_metadata, '{}'::jsonb))
                 );
             END IF;
         END IF;
@@ -190,7 +196,14 @@ BEGIN
         v_new.currency := coalesce(v_row.currency, lower(p_currency));
         v_new.description := coalesce(v_row.description, p_description);
         v_new.failure_message := v_raw -> '_failure' ->> 'message';
-        v_new.metadata := coalesce(v_row.metadata, '{}'::jsonb) || coalesce(p_metadata, '{}'::jsonb);
+        -- Metadata: each object type's newest, merged in a fixed order, the row's own object last.
+        v_new.metadata := coalesce(v_raw -> '_metadata' -> '_prior', '{}'::jsonb)
+            || coalesce(v_raw -> '_metadata' -> 'checkout_session', '{}'::jsonb)
+            || coalesce(v_raw -> '_metadata' -> 'charge', '{}'::jsonb)
+            || coalesce(v_raw -> '_metadata' -> 'payment_intent', '{}'::jsonb)
+            || coalesce(v_raw -> '_metadata' -> 'invoice', '{}'::jsonb)
+            || coalesce(v_raw -> '_metadata' -> 'refund', '{}'::jsonb)
+            || coalesce(v_raw -> '_metadata' -> 'dispute', '{}'::jsonb);
         v_new.stripe_created := least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created'));
         -- Only events that bring a snapshot date the row (a refund re-deriving its payment's
         -- refunded amount does not: it may come before or after the payment).
@@ -280,7 +293,9 @@ COMMENT ON FUNCTION payments.upsert_payment_history(
 'Creates or merges the payment_history row of one payment object. Commutative: whatever order the
 events come in, the row ends the same. Status by forward rank; the charge and the failure message from
 the newest snapshot that names them; the refunded amount from the live refund rows or the newest charge
-snapshot (p_amount_refunded is not used: it is derived); ids and the subject are filled once.';
+snapshot (p_amount_refunded is not used: it is derived); metadata from the newest snapshot of each object
+type (p_metadata goes with p_object), merged checkout session, charge, payment intent, invoice, refund,
+dispute, so a late older snapshot cannot overwrite a newer key; ids and the subject are filled once.';
 
 CREATE OR REPLACE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text)
 RETURNS payments.payment_history

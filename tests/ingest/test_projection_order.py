@@ -13,6 +13,7 @@ example would cost ~0.3 s each).
 
 from __future__ import annotations
 
+import copy
 import random
 import threading
 from collections import Counter
@@ -41,6 +42,7 @@ from .projection_state import (
     ingest,
     ingest_all,
     mirror_database,
+    one,
     projection_state,
     rows,
     scenario,
@@ -346,6 +348,44 @@ def test_an_invoice_and_its_charge_in_overlapping_transactions_make_one_payment(
     assert [(r["type"], r["stripe_charge_id"]) for r in history] == [
         ("subscription_invoice", charge["data"]["object"]["id"])
     ]
+
+
+def _with_intent_metadata(events: list[JSON], changes: dict[str, dict[str, str]]) -> list[JSON]:
+    """The events with the metadata of the named payment_intent.* events extended."""
+    changed = []
+    for event in events:
+        if event["type"] in changes:
+            event = copy.deepcopy(event)
+            event["data"]["object"]["metadata"].update(changes[event["type"]])
+        changed.append(event)
+    return changed
+
+
+@pytest.mark.parametrize(
+    "reorder",
+    [lambda e: e, reversed_, lambda e: _by_type(e, "payment_intent.succeeded") + e],
+    ids=["in-order", "reversed", "newest-intent-first"],
+)
+def test_an_older_snapshot_never_overwrites_newer_metadata(
+    mirror: MirrorDatabase, reorder: Callable[[list[JSON]], list[JSON]]
+) -> None:
+    """The app edits the PaymentIntent's metadata while a bank debit settles: the payment's
+    metadata is the newest intent's (an edited key has its new value, a dropped key is gone),
+    merged over the checkout session's, whatever order the events arrive in."""
+    events = _with_intent_metadata(
+        events_of("async_succeeded", NEW_API),
+        {
+            "payment_intent.processing": {"note": "first", "draft": "yes"},
+            "payment_intent.succeeded": {"note": "second"},
+        },
+    )
+    in_order_state, _ = delivered(mirror, events)
+    state, outcomes = delivered(mirror, reorder(events))
+    assert "failed" not in outcomes
+    payment = one(mirror.conn, "payment_history", type="one_time_payment")
+    session = next(e for e in events if e["type"] == "checkout.session.completed")
+    assert payment["metadata"] == session["data"]["object"]["metadata"] | {"note": "second"}
+    assert_same_state(state, in_order_state)
 
 
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)

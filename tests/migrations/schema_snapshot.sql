@@ -1305,7 +1305,7 @@ its payment intent or charge); returns that payment (all NULL when it has not ar
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:05299ca7fd8b6a60 $$;
+    AS $$ body sha256:169a85b3d0dedb67 $$;
 
 
 --
@@ -1315,7 +1315,9 @@ CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text,
 COMMENT ON FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text, p_charge text, p_invoice text, p_subscription text, p_checkout_session text, p_customer text, p_amount bigint, p_amount_refunded bigint, p_currency text, p_description text, p_failure_message text, p_metadata jsonb, p_subject_type text, p_subject_id text) IS 'Creates or merges the payment_history row of one payment object. Commutative: whatever order the
 events come in, the row ends the same. Status by forward rank; the charge and the failure message from
 the newest snapshot that names them; the refunded amount from the live refund rows or the newest charge
-snapshot (p_amount_refunded is not used: it is derived); ids and the subject are filled once.';
+snapshot (p_amount_refunded is not used: it is derived); metadata from the newest snapshot of each object
+type (p_metadata goes with p_object), merged checkout session, charge, payment intent, invoice, refund,
+dispute, so a late older snapshot cannot overwrite a newer key; ids and the subject are filled once.';
 
 
 --
