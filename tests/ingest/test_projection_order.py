@@ -388,6 +388,27 @@ def test_an_older_snapshot_never_overwrites_newer_metadata(
     assert_same_state(state, in_order_state)
 
 
+def test_a_row_from_before_per_snapshot_metadata_keeps_its_metadata(mirror: MirrorDatabase) -> None:
+    """A payment recorded before raw kept each snapshot's metadata: its metadata stays, under
+    what newer snapshots say, also through a refund that only re-derives its amounts."""
+    events = _with_intent_metadata(
+        events_of("purchase_refunded", NEW_API), {"payment_intent.succeeded": {"note": "new"}}
+    )
+    cut = next(i for i, e in enumerate(events) if e["type"] == "payment_intent.succeeded")
+    conn = mirror.reset()
+    ingest_all(conn, events[:cut])
+    conn.execute(
+        "UPDATE payments.payment_history SET raw = raw - '_metadata',"
+        " metadata = metadata || '{\"legacy\": \"kept\", \"note\": \"old\"}'"
+        " WHERE type = 'one_time_payment'"
+    )
+    before = one(conn, "payment_history", type="one_time_payment")["metadata"]
+    assert "failed" not in ingest_all(conn, events[cut:])
+    after = one(conn, "payment_history", type="one_time_payment")
+    assert after["metadata"] == before | {"note": "new"}
+    assert after["amount_refunded"] == after["amount"]  # the refunds arrived after the cut
+
+
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
 
 
