@@ -354,10 +354,10 @@ def _with_intent_metadata(events: list[JSON], changes: dict[str, dict[str, str]]
     """The events with the metadata of the named payment_intent.* events extended."""
     changed = []
     for event in events:
-        if event["type"] in changes:
-            event = copy.deepcopy(event)
-            event["data"]["object"]["metadata"].update(changes[event["type"]])
-        changed.append(event)
+        copied = copy.deepcopy(event) if event["type"] in changes else event
+        if copied is not event:
+            copied["data"]["object"]["metadata"].update(changes[event["type"]])
+        changed.append(copied)
     return changed
 
 
@@ -399,7 +399,7 @@ def test_a_row_from_before_per_snapshot_metadata_keeps_its_metadata(mirror: Mirr
     ingest_all(conn, events[:cut])
     conn.execute(
         "UPDATE payments.payment_history SET raw = raw - '_metadata',"
-        " metadata = metadata || '{\"legacy\": \"kept\", \"note\": \"old\"}'"
+        ' metadata = metadata || \'{"legacy": "kept", "note": "old"}\''
         " WHERE type = 'one_time_payment'"
     )
     before = one(conn, "payment_history", type="one_time_payment")["metadata"]

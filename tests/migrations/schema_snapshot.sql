@@ -37,6 +37,21 @@ CREATE SCHEMA pgpay_migrations;
 
 
 --
+-- Name: attempt_count; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.attempt_count AS integer
+	CONSTRAINT webhook_events_attempts_check CHECK ((VALUE >= 0));
+
+
+--
+-- Name: DOMAIN attempt_count; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.attempt_count IS 'A count of processing attempts (never negative).';
+
+
+--
 -- Name: stripe_environment; Type: DOMAIN; Schema: payments; Owner: -
 --
 
@@ -45,11 +60,56 @@ CREATE DOMAIN payments.stripe_environment AS text
 
 
 --
+-- Name: stripe_event_id; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.stripe_event_id AS text
+	CONSTRAINT webhook_events_stripe_event_id_check CHECK ((VALUE ~ '^evt_[A-Za-z0-9_]+$'::text));
+
+
+--
+-- Name: DOMAIN stripe_event_id; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.stripe_event_id IS 'A Stripe event id (evt_...).';
+
+
+--
 -- Name: subject_id; Type: DOMAIN; Schema: payments; Owner: -
 --
 
 CREATE DOMAIN payments.subject_id AS text
 	CONSTRAINT "subject_id must be 1-255 of [A-Za-z0-9_.:@|-], alnum first" CHECK ((VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'::text));
+
+
+--
+-- Name: webhook_event_source; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.webhook_event_source AS text
+	CONSTRAINT webhook_events_source_check CHECK ((VALUE = ANY ('{webhook,cli,backfill,sync,replay}'::text[])));
+
+
+--
+-- Name: DOMAIN webhook_event_source; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.webhook_event_source IS 'How an event reached the ledger: webhook, cli, backfill, sync or replay.';
+
+
+--
+-- Name: webhook_event_status; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.webhook_event_status AS text
+	CONSTRAINT webhook_events_status_check CHECK ((VALUE = ANY ('{received,processed,ignored,failed}'::text[])));
+
+
+--
+-- Name: DOMAIN webhook_event_status; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.webhook_event_status IS 'Where an event stands in the ledger: received, processed, ignored or failed.';
 
 
 --
@@ -220,9 +280,9 @@ CREATE TABLE payments.payment_history (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT payment_history_amount_refunded_check CHECK ((amount_refunded >= 0)),
     CONSTRAINT payment_history_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT payment_history_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'requires_action'::text, 'succeeded'::text, 'failed'::text, 'canceled'::text, 'refunded'::text, 'partially_refunded'::text, 'disputed'::text, 'won'::text, 'lost'::text, 'void'::text, 'uncollectible'::text]))),
+    CONSTRAINT payment_history_status_check CHECK ((status = ANY ('{pending,requires_action,succeeded,failed,canceled,refunded,partially_refunded,disputed,won,lost,void,uncollectible}'::text[]))),
     CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
-    CONSTRAINT payment_history_type_check CHECK ((type = ANY (ARRAY['one_time_payment'::text, 'subscription_invoice'::text, 'refund'::text, 'dispute'::text])))
+    CONSTRAINT payment_history_type_check CHECK ((type = ANY ('{one_time_payment,subscription_invoice,refund,dispute}'::text[])))
 )
 WITH (fillfactor='70');
 ALTER TABLE ONLY payments.payment_history ALTER COLUMN raw SET COMPRESSION lz4;
@@ -1038,7 +1098,7 @@ CREATE TABLE public.credit_ledger (
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT credit_ledger_amount_check CHECK ((amount <> 0)),
-    CONSTRAINT credit_ledger_kind_check CHECK ((kind = ANY (ARRAY['grant'::text, 'reversal'::text, 'restore'::text, 'spend'::text, 'adjustment'::text]))),
+    CONSTRAINT credit_ledger_kind_check CHECK ((kind = ANY ('{grant,reversal,restore,spend,adjustment}'::text[]))),
     CONSTRAINT credit_ledger_source_key_check CHECK (((char_length(source_key) >= 1) AND (char_length(source_key) <= 300)))
 );
 
@@ -1358,9 +1418,9 @@ CREATE TABLE payments.checkout_sessions (
     stripe_attempt integer DEFAULT 0 NOT NULL,
     CONSTRAINT checkout_sessions_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT checkout_sessions_idempotency_key_check CHECK (((char_length(idempotency_key) >= 1) AND (char_length(idempotency_key) <= 200))),
-    CONSTRAINT checkout_sessions_mode_check CHECK ((mode = ANY (ARRAY['payment'::text, 'subscription'::text, 'setup'::text]))),
-    CONSTRAINT checkout_sessions_payment_status_check CHECK ((payment_status = ANY (ARRAY['paid'::text, 'unpaid'::text, 'no_payment_required'::text]))),
-    CONSTRAINT checkout_sessions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'open'::text, 'complete'::text, 'expired'::text, 'failed'::text]))),
+    CONSTRAINT checkout_sessions_mode_check CHECK ((mode = ANY ('{payment,subscription,setup}'::text[]))),
+    CONSTRAINT checkout_sessions_payment_status_check CHECK ((payment_status = ANY ('{paid,unpaid,no_payment_required}'::text[]))),
+    CONSTRAINT checkout_sessions_status_check CHECK ((status = ANY ('{pending,open,complete,expired,failed}'::text[]))),
     CONSTRAINT checkout_sessions_stripe_checkout_session_id_check CHECK ((stripe_checkout_session_id ~ '^cs_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT checkout_sessions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
 )
@@ -1586,8 +1646,8 @@ CREATE TABLE payments.prices (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT prices_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT prices_recurring_interval_check CHECK ((recurring_interval = ANY (ARRAY['day'::text, 'week'::text, 'month'::text, 'year'::text]))),
-    CONSTRAINT prices_type_check CHECK ((type = ANY (ARRAY['one_time'::text, 'recurring'::text])))
+    CONSTRAINT prices_recurring_interval_check CHECK ((recurring_interval = ANY ('{day,week,month,year}'::text[]))),
+    CONSTRAINT prices_type_check CHECK ((type = ANY ('{one_time,recurring}'::text[])))
 );
 ALTER TABLE ONLY payments.prices ALTER COLUMN raw SET COMPRESSION lz4;
 
@@ -1660,7 +1720,7 @@ CREATE TABLE payments.stripe_customer_mappings (
     source text DEFAULT 'checkout'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT stripe_customer_mappings_source_check CHECK ((source = ANY (ARRAY['checkout'::text, 'metadata'::text, 'runtime'::text, 'sync'::text, 'manual'::text]))),
+    CONSTRAINT stripe_customer_mappings_source_check CHECK ((source = ANY ('{checkout,metadata,runtime,sync,manual}'::text[]))),
     CONSTRAINT stripe_customer_mappings_stripe_customer_id_check CHECK ((stripe_customer_id ~ '^cus_[A-Za-z0-9_]+$'::text))
 );
 
@@ -1770,7 +1830,7 @@ CREATE TABLE payments.subscriptions (
     raw jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT subscriptions_status_check CHECK ((status = ANY (ARRAY['incomplete'::text, 'incomplete_expired'::text, 'trialing'::text, 'active'::text, 'past_due'::text, 'canceled'::text, 'unpaid'::text, 'paused'::text]))),
+    CONSTRAINT subscriptions_status_check CHECK ((status = ANY ('{incomplete,incomplete_expired,trialing,active,past_due,canceled,unpaid,paused}'::text[]))),
     CONSTRAINT subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT subscriptions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
 )
@@ -1794,25 +1854,21 @@ COMMENT ON TABLE payments.subscriptions IS 'Mirror of Stripe subscriptions with 
 CREATE TABLE payments.webhook_events (
     id bigint NOT NULL,
     environment payments.stripe_environment NOT NULL,
-    stripe_event_id text NOT NULL,
+    stripe_event_id payments.stripe_event_id NOT NULL,
     type text NOT NULL,
     api_version text,
     livemode boolean NOT NULL,
     object_type text,
     object_id text,
     stripe_created timestamp with time zone NOT NULL,
-    status text DEFAULT 'received'::text NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
+    status payments.webhook_event_status DEFAULT 'received'::text NOT NULL,
+    attempts payments.attempt_count DEFAULT 0 NOT NULL,
     last_error text,
-    source text DEFAULT 'webhook'::text NOT NULL,
+    source payments.webhook_event_source DEFAULT 'webhook'::text NOT NULL,
     payload jsonb NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     processed_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT webhook_events_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT webhook_events_source_check CHECK ((source = ANY (ARRAY['webhook'::text, 'cli'::text, 'backfill'::text, 'sync'::text, 'replay'::text]))),
-    CONSTRAINT webhook_events_status_check CHECK ((status = ANY (ARRAY['received'::text, 'processed'::text, 'ignored'::text, 'failed'::text]))),
-    CONSTRAINT webhook_events_stripe_event_id_check CHECK ((stripe_event_id ~ '^evt_[A-Za-z0-9_]+$'::text))
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 ALTER TABLE ONLY payments.webhook_events ALTER COLUMN payload SET COMPRESSION lz4;
 
@@ -1968,7 +2024,7 @@ CREATE TABLE public.orders (
     CONSTRAINT orders_amount_check CHECK ((amount >= 0)),
     CONSTRAINT orders_amount_refunded_check CHECK ((amount_refunded >= 0)),
     CONSTRAINT orders_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT orders_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'refunded'::text, 'disputed'::text, 'fulfilled'::text, 'canceled'::text]))),
+    CONSTRAINT orders_status_check CHECK ((status = ANY ('{pending,paid,failed,refunded,disputed,fulfilled,canceled}'::text[]))),
     CONSTRAINT orders_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
 )
 WITH (fillfactor='80');
@@ -2054,7 +2110,7 @@ CREATE TABLE public.user_entitlements (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT user_entitlements_entitlement_key_check CHECK ((entitlement_key ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'::text)),
-    CONSTRAINT user_entitlements_source_type_check CHECK ((source_type = ANY (ARRAY['subscription'::text, 'one_time_payment'::text])))
+    CONSTRAINT user_entitlements_source_type_check CHECK ((source_type = ANY ('{subscription,one_time_payment}'::text[])))
 );
 
 ALTER TABLE ONLY public.user_entitlements FORCE ROW LEVEL SECURITY;
@@ -2500,7 +2556,7 @@ CREATE INDEX subscriptions_subject_idx ON payments.subscriptions USING btree (en
 -- Name: webhook_events_failed_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (environment, received_at) WHERE (status = 'failed'::text);
+CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (environment, received_at) WHERE ((status)::text = 'failed'::text);
 
 
 --
@@ -2514,7 +2570,7 @@ CREATE INDEX webhook_events_invoice_payment_idx ON payments.webhook_events USING
 -- Name: webhook_events_unprocessed_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btree (received_at) WHERE (status = ANY (ARRAY['received'::text, 'failed'::text]));
+CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btree (received_at) WHERE ((status)::text = ANY (ARRAY['received'::text, 'failed'::text]));
 
 
 --
