@@ -1,20 +1,13 @@
--- Back to 0007: webhook_events' rules as table CHECK constraints, IN lists in the others.
+-- Back to 0007: the IN lists of the CHECK constraints 0008 rewrote as array constants.
+SET LOCAL lock_timeout = '15s';
+
 ALTER TABLE payments.webhook_events
-ALTER COLUMN stripe_event_id TYPE text,
-ALTER COLUMN status TYPE text,
-ALTER COLUMN source TYPE text,
-ALTER COLUMN attempts TYPE integer,
-ADD CONSTRAINT webhook_events_stripe_event_id_check CHECK (stripe_event_id ~ '^evt_[A-Za-z0-9_]+$'),
+DROP CONSTRAINT webhook_events_status_check,
 ADD CONSTRAINT webhook_events_status_check
 CHECK (status IN ('received', 'processed', 'ignored', 'failed')),
-ADD CONSTRAINT webhook_events_attempts_check CHECK (attempts >= 0),
+DROP CONSTRAINT webhook_events_source_check,
 ADD CONSTRAINT webhook_events_source_check
 CHECK (source IN ('webhook', 'cli', 'backfill', 'sync', 'replay'));
-
-DROP DOMAIN IF EXISTS payments.stripe_event_id;
-DROP DOMAIN IF EXISTS payments.webhook_event_status;
-DROP DOMAIN IF EXISTS payments.webhook_event_source;
-DROP DOMAIN IF EXISTS payments.attempt_count;
 
 ALTER TABLE payments.payment_history
 DROP CONSTRAINT payment_history_type_check,

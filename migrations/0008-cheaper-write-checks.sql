@@ -1,45 +1,21 @@
 -- The same rules, checked more cheaply on every write of the event path. PostgreSQL 15 reads a
 -- table's CHECK constraints back from their stored node text and plans them again for every
 -- INSERT or UPDATE statement; an IN list is stored as one node per value, an array constant as
--- one node. The ledger's rules become domains, whose checks PostgreSQL keeps planned per session
--- (no PL/pgSQL row variable of webhook_events exists, which would check them on every assignment).
--- Values and constraint names are unchanged; domain violations are check_violation (23514) too.
+-- one node. Values and constraint names are unchanged.
+-- Each re-added CHECK scans its table under an ACCESS EXCLUSIVE lock, so webhook deliveries and
+-- app writes to these tables wait until the migration commits (about a second per million rows).
+-- It gives up after 15 s of waiting for a lock rather than queue them behind a long transaction.
 -- depends: 0007-checkout-stripe-attempt
 
--- Bare domains first: changing a column to a domain without constraints is a catalog change (no
--- table rewrite); adding the domain's constraint then only scans the table to validate it.
-CREATE DOMAIN payments.stripe_event_id AS text;
-CREATE DOMAIN payments.webhook_event_status AS text;
-CREATE DOMAIN payments.webhook_event_source AS text;
-CREATE DOMAIN payments.attempt_count AS integer;
+SET LOCAL lock_timeout = '15s';
 
 ALTER TABLE payments.webhook_events
-DROP CONSTRAINT webhook_events_stripe_event_id_check,
 DROP CONSTRAINT webhook_events_status_check,
-DROP CONSTRAINT webhook_events_source_check,
-DROP CONSTRAINT webhook_events_attempts_check,
-ALTER COLUMN stripe_event_id TYPE payments.stripe_event_id,
-ALTER COLUMN status TYPE payments.webhook_event_status,
-ALTER COLUMN source TYPE payments.webhook_event_source,
-ALTER COLUMN attempts TYPE payments.attempt_count;
-
-ALTER DOMAIN payments.stripe_event_id
-ADD CONSTRAINT webhook_events_stripe_event_id_check CHECK (value ~ '^evt_[A-Za-z0-9_]+$');
-ALTER DOMAIN payments.webhook_event_status
 ADD CONSTRAINT webhook_events_status_check
-CHECK (value = any('{received,processed,ignored,failed}'::text[]));
-ALTER DOMAIN payments.webhook_event_source
+CHECK (status = any('{received,processed,ignored,failed}'::text[])),
+DROP CONSTRAINT webhook_events_source_check,
 ADD CONSTRAINT webhook_events_source_check
-CHECK (value = any('{webhook,cli,backfill,sync,replay}'::text[]));
-ALTER DOMAIN payments.attempt_count
-ADD CONSTRAINT webhook_events_attempts_check CHECK (value >= 0);
-
-COMMENT ON DOMAIN payments.stripe_event_id IS 'A Stripe event id (evt_...).';
-COMMENT ON DOMAIN payments.webhook_event_status IS
-'Where an event stands in the ledger: received, processed, ignored or failed.';
-COMMENT ON DOMAIN payments.webhook_event_source IS
-'How an event reached the ledger: webhook, cli, backfill, sync or replay.';
-COMMENT ON DOMAIN payments.attempt_count IS 'A count of processing attempts (never negative).';
+CHECK (source = any('{webhook,cli,backfill,sync,replay}'::text[]));
 
 ALTER TABLE payments.payment_history
 DROP CONSTRAINT payment_history_type_check,

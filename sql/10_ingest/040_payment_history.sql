@@ -21,7 +21,8 @@ BEGIN
             'created', p_object -> 'created', 'currency', p_object -> 'currency',
             'payment_intent', p_object -> 'payment_intent', 'invoice', p_object -> 'invoice',
             'refunded', p_object -> 'refunded', 'disputed', p_object -> 'disputed',
-            'failure_code', p_object -> 'failure_code', 'failure_message', p_object -> 'failure_message'
+            'failure_code', p_object -> 'failure_code', 'failure_message', p_object -> 'failure_message',
+            'metadata', p_object -> 'metadata'
         ))
         WHEN p_object_type = 'checkout_session' THEN jsonb_strip_nulls(jsonb_build_object(
             'id', p_object -> 'id', 'object', p_object -> 'object', 'mode', p_object -> 'mode',
@@ -106,9 +107,22 @@ BEGIN
         -- (#> '{}' hands back the value detoasted once: v_row.raw is a TOAST pointer, which every
         -- -> below would otherwise fetch and decompress again)
         v_raw := coalesce(v_row.raw #> '{}', '{}'::jsonb);
-        IF v_found AND NOT v_raw ? '_metadata' AND v_row.metadata <> '{}'::jsonb THEN
-            -- A row from before raw._metadata: what it had is kept, below every object's own.
-            v_raw := v_raw || jsonb_build_object('_metadata', jsonb_build_object('_prior', v_row.metadata));
+        IF v_found AND NOT v_raw ? '_metadata' THEN
+            -- A row from before raw._metadata: each kept snapshot's metadata as if it had just come
+            -- (a charge snapshot had none), and the row's metadata below them all.
+            v_raw := v_raw || jsonb_build_object('_metadata', jsonb_strip_nulls(jsonb_build_object(
+                '_prior', v_row.metadata,
+                'checkout_session', v_raw -> 'checkout_session' -> 'metadata',
+                'payment_intent', CASE WHEN p_type = 'one_time_payment' THEN v_raw -> 'payment_intent' -> 'metadata' END,
+                'invoice', CASE WHEN v_raw ? 'invoice' THEN
+                    coalesce(
+                        v_raw -> 'invoice' -> 'parent' -> 'subscription_details' -> 'metadata',
+                        v_raw -> 'invoice' -> 'subscription_details' -> 'metadata', '{}'::jsonb
+                    ) || coalesce(v_raw -> 'invoice' -> 'metadata', '{}'::jsonb)
+                END,
+                'refund', v_raw -> 'refund' -> 'metadata',
+                'dispute', v_raw -> 'dispute' -> 'metadata'
+            )));
         END IF;
         IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
             v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);

@@ -56,9 +56,10 @@ def test_a_run_prints_both_sides_and_pgpay_does_more_than_one_insert(
     assert ledger and projection, out
     ledger_only = float(ledger.group(1).replace(",", ""))
     per_projection = float(projection.group(1).replace(",", ""))
-    # The ledger row alone costs about one insert (more indexes than the baseline's table, but a
-    # statement planned once, where each baseline statement is parsed and planned again).
-    assert baseline / 2 < ledger_only < pgpay
+    # The ledger row alone costs about one insert, give or take: more indexes and checks than the
+    # baseline's table, but a statement planned once where each baseline statement is planned
+    # again. The projection is what costs more.
+    assert baseline / 2 < ledger_only < min(2 * baseline, pgpay)
     assert per_projection > 0
     assert ratio == pytest.approx(baseline / pgpay, abs=0.001)
     outcomes = re.search(r"\(payments\.ingest_stripe_event: (.*)\)", out)

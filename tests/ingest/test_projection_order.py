@@ -388,25 +388,55 @@ def test_an_older_snapshot_never_overwrites_newer_metadata(
     assert_same_state(state, in_order_state)
 
 
-def test_a_row_from_before_per_snapshot_metadata_keeps_its_metadata(mirror: MirrorDatabase) -> None:
-    """A payment recorded before raw kept each snapshot's metadata: its metadata stays, under
-    what newer snapshots say, also through a refund that only re-derives its amounts."""
+def test_a_row_from_before_per_snapshot_metadata_merges_like_a_new_one(
+    mirror: MirrorDatabase,
+) -> None:
+    """A payment recorded before raw kept each snapshot's metadata: the first event that touches
+    it, here a refund that only re-derives its refunded amount, rebuilds the layers from the
+    snapshots it kept. A stale value the old merge left behind gives way to the intent's; a key
+    only the old metadata has stays, under every snapshot's."""
     events = _with_intent_metadata(
         events_of("purchase_refunded", NEW_API), {"payment_intent.succeeded": {"note": "new"}}
     )
-    cut = next(i for i, e in enumerate(events) if e["type"] == "payment_intent.succeeded")
+    cut = next(i for i, e in enumerate(events) if e["type"] == "refund.created")
     conn = mirror.reset()
-    ingest_all(conn, events[:cut])
+    assert "failed" not in ingest_all(conn, events[:cut])
+    expected = one(conn, "payment_history", type="one_time_payment")["metadata"]
+    assert expected["note"] == "new"
     conn.execute(
         "UPDATE payments.payment_history SET raw = raw - '_metadata',"
         ' metadata = metadata || \'{"legacy": "kept", "note": "old"}\''
         " WHERE type = 'one_time_payment'"
     )
-    before = one(conn, "payment_history", type="one_time_payment")["metadata"]
-    assert "failed" not in ingest_all(conn, events[cut:])
-    after = one(conn, "payment_history", type="one_time_payment")
-    assert after["metadata"] == before | {"note": "new"}
-    assert after["amount_refunded"] == after["amount"]  # the refunds arrived after the cut
+    assert ingest_all(conn, events[cut : cut + 1]) == ["processed"]
+    after_refund = one(conn, "payment_history", type="one_time_payment")
+    assert after_refund["metadata"] == expected | {"legacy": "kept"}
+    assert 0 < after_refund["amount_refunded"] < after_refund["amount"]
+    assert "failed" not in ingest_all(conn, events[cut + 1 :])
+    final = one(conn, "payment_history", type="one_time_payment")
+    assert final["metadata"] == expected | {"legacy": "kept"}
+    assert final["amount_refunded"] == final["amount"]
+
+
+def test_charges_of_the_same_second_with_other_metadata_end_the_same_in_any_order(
+    mirror: MirrorDatabase,
+) -> None:
+    """Two snapshots of one charge stamped with the same second, differing only in metadata:
+    the tie is broken by content, metadata included, so either order keeps the same one."""
+    events = events_of("purchase_refunded", NEW_API)
+    events = events[: next(i for i, e in enumerate(events) if e["type"] == "charge.refunded")]
+    charge = next(e for e in events if e["type"] == "charge.succeeded")
+    edited = copy.deepcopy(charge)
+    edited["id"] = charge["id"] + "x"
+    edited["data"]["object"]["metadata"]["note"] = "edited"
+    states = []
+    for pair in ([charge, edited], [edited, charge]):
+        conn = mirror.reset()
+        assert "failed" not in ingest_all(conn, [*pair, *[e for e in events if e is not charge]])
+        states.append(projection_state(conn))
+        payment = one(conn, "payment_history", type="one_time_payment")
+        assert payment["metadata"].get("note") == "edited"  # the greater snapshot
+    assert_same_state(states[0], states[1])
 
 
 RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)

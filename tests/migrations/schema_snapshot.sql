@@ -37,21 +37,6 @@ CREATE SCHEMA pgpay_migrations;
 
 
 --
--- Name: attempt_count; Type: DOMAIN; Schema: payments; Owner: -
---
-
-CREATE DOMAIN payments.attempt_count AS integer
-	CONSTRAINT webhook_events_attempts_check CHECK ((VALUE >= 0));
-
-
---
--- Name: DOMAIN attempt_count; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON DOMAIN payments.attempt_count IS 'A count of processing attempts (never negative).';
-
-
---
 -- Name: stripe_environment; Type: DOMAIN; Schema: payments; Owner: -
 --
 
@@ -60,56 +45,11 @@ CREATE DOMAIN payments.stripe_environment AS text
 
 
 --
--- Name: stripe_event_id; Type: DOMAIN; Schema: payments; Owner: -
---
-
-CREATE DOMAIN payments.stripe_event_id AS text
-	CONSTRAINT webhook_events_stripe_event_id_check CHECK ((VALUE ~ '^evt_[A-Za-z0-9_]+$'::text));
-
-
---
--- Name: DOMAIN stripe_event_id; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON DOMAIN payments.stripe_event_id IS 'A Stripe event id (evt_...).';
-
-
---
 -- Name: subject_id; Type: DOMAIN; Schema: payments; Owner: -
 --
 
 CREATE DOMAIN payments.subject_id AS text
 	CONSTRAINT "subject_id must be 1-255 of [A-Za-z0-9_.:@|-], alnum first" CHECK ((VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'::text));
-
-
---
--- Name: webhook_event_source; Type: DOMAIN; Schema: payments; Owner: -
---
-
-CREATE DOMAIN payments.webhook_event_source AS text
-	CONSTRAINT webhook_events_source_check CHECK ((VALUE = ANY ('{webhook,cli,backfill,sync,replay}'::text[])));
-
-
---
--- Name: DOMAIN webhook_event_source; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON DOMAIN payments.webhook_event_source IS 'How an event reached the ledger: webhook, cli, backfill, sync or replay.';
-
-
---
--- Name: webhook_event_status; Type: DOMAIN; Schema: payments; Owner: -
---
-
-CREATE DOMAIN payments.webhook_event_status AS text
-	CONSTRAINT webhook_events_status_check CHECK ((VALUE = ANY ('{received,processed,ignored,failed}'::text[])));
-
-
---
--- Name: DOMAIN webhook_event_status; Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON DOMAIN payments.webhook_event_status IS 'Where an event stands in the ledger: received, processed, ignored or failed.';
 
 
 --
@@ -818,7 +758,7 @@ line items pgpay stored (or that the payload carried).';
 
 CREATE FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:630ac28facdcb3a3 $$;
+    AS $$ body sha256:76bb4974b63b6a92 $$;
 
 
 --
@@ -1365,7 +1305,7 @@ its payment intent or charge); returns that payment (all NULL when it has not ar
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:169a85b3d0dedb67 $$;
+    AS $$ body sha256:a2dbfbbff103f8fa $$;
 
 
 --
@@ -1854,21 +1794,25 @@ COMMENT ON TABLE payments.subscriptions IS 'Mirror of Stripe subscriptions with 
 CREATE TABLE payments.webhook_events (
     id bigint NOT NULL,
     environment payments.stripe_environment NOT NULL,
-    stripe_event_id payments.stripe_event_id NOT NULL,
+    stripe_event_id text NOT NULL,
     type text NOT NULL,
     api_version text,
     livemode boolean NOT NULL,
     object_type text,
     object_id text,
     stripe_created timestamp with time zone NOT NULL,
-    status payments.webhook_event_status DEFAULT 'received'::text NOT NULL,
-    attempts payments.attempt_count DEFAULT 0 NOT NULL,
+    status text DEFAULT 'received'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
     last_error text,
-    source payments.webhook_event_source DEFAULT 'webhook'::text NOT NULL,
+    source text DEFAULT 'webhook'::text NOT NULL,
     payload jsonb NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     processed_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_events_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_events_source_check CHECK ((source = ANY ('{webhook,cli,backfill,sync,replay}'::text[]))),
+    CONSTRAINT webhook_events_status_check CHECK ((status = ANY ('{received,processed,ignored,failed}'::text[]))),
+    CONSTRAINT webhook_events_stripe_event_id_check CHECK ((stripe_event_id ~ '^evt_[A-Za-z0-9_]+$'::text))
 );
 ALTER TABLE ONLY payments.webhook_events ALTER COLUMN payload SET COMPRESSION lz4;
 
@@ -2556,7 +2500,7 @@ CREATE INDEX subscriptions_subject_idx ON payments.subscriptions USING btree (en
 -- Name: webhook_events_failed_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (environment, received_at) WHERE ((status)::text = 'failed'::text);
+CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (environment, received_at) WHERE (status = 'failed'::text);
 
 
 --
@@ -2570,7 +2514,7 @@ CREATE INDEX webhook_events_invoice_payment_idx ON payments.webhook_events USING
 -- Name: webhook_events_unprocessed_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btree (received_at) WHERE ((status)::text = ANY (ARRAY['received'::text, 'failed'::text]));
+CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btree (received_at) WHERE (status = ANY (ARRAY['received'::text, 'failed'::text]));
 
 
 --

@@ -1,16 +1,102 @@
-"""The value rules of the tables the event path writes: each refuses what it names, by name.
-
-Migration 0008 moved webhook_events' rules into domains and wrote the IN lists of the others as
-array constants (both cheaper per statement); the rules and their names must not have moved.
-"""
+"""The value rules of the tables the event path writes: migration 0008 rewrote their IN lists as
+array constants (cheaper per statement); each rule must accept exactly what it accepted before,
+and refuse by the same name."""
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
+from psycopg import sql
 from psycopg.rows import DictRow
 
+from pgpay import migrate
+from pgpay.testing.postgres import DatabaseFactory
+
 Conn = psycopg.Connection[DictRow]
+
+REWRITTEN = {  # constraint -> its table, as regclass prints it (public is on the path)
+    "webhook_events_status_check": "payments.webhook_events",
+    "webhook_events_source_check": "payments.webhook_events",
+    "payment_history_type_check": "payments.payment_history",
+    "payment_history_status_check": "payments.payment_history",
+    "subscriptions_status_check": "payments.subscriptions",
+    "checkout_sessions_mode_check": "payments.checkout_sessions",
+    "checkout_sessions_status_check": "payments.checkout_sessions",
+    "checkout_sessions_payment_status_check": "payments.checkout_sessions",
+    "stripe_customer_mappings_source_check": "payments.stripe_customer_mappings",
+    "prices_type_check": "payments.prices",
+    "prices_recurring_interval_check": "payments.prices",
+    "orders_status_check": "orders",
+    "credit_ledger_kind_check": "credit_ledger",
+    "user_entitlements_source_type_check": "user_entitlements",
+}
+RULE = re.compile(r"^\((?P<column>\w+) = ANY \((?P<list>.*)\)\)$")
+
+
+def _rules(conn: psycopg.Connection[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
+    """Each rewritten constraint's column and the SQL of its list, as PostgreSQL prints them."""
+    rows = conn.execute(
+        "SELECT c.conname, c.conrelid::regclass::text, pg_get_expr(c.conbin, c.conrelid)"
+        " FROM pg_catalog.pg_constraint AS c WHERE c.contype = 'c' AND c.conname = ANY(%s)",
+        [list(REWRITTEN)],
+    ).fetchall()
+    rules = {}
+    for name, table, expression in rows:
+        assert table == REWRITTEN[name]
+        match = RULE.match(expression)
+        assert match, f"{name}: {expression}"
+        rules[name] = (match["column"], match["list"])
+    assert set(rules) == set(REWRITTEN)
+    return rules
+
+
+def _accepted(conn: psycopg.Connection[tuple[str, str, str]], values_list: str) -> set[str]:
+    rows = conn.execute(
+        sql.SQL("SELECT v FROM unnest(%s::text[]) AS v WHERE v = ANY ({})").format(
+            sql.SQL(values_list)  # printed by PostgreSQL from its own catalog
+        ),
+        [sorted(CANDIDATES)],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+CANDIDATE_WORDS = """
+    received processed ignored failed webhook cli backfill sync replay
+    one_time_payment subscription_invoice refund dispute pending requires_action
+    succeeded canceled refunded partially_refunded disputed won lost void uncollectible
+    incomplete incomplete_expired trialing active past_due unpaid paused
+    payment subscription setup open complete expired paid no_payment_required
+    checkout metadata runtime manual one_time recurring day week month year
+    fulfilled grant reversal restore spend adjustment
+    Received PAID done bonus quarter succeeded_ email
+"""
+CANDIDATES = set(CANDIDATE_WORDS.split())  # every listed value, and some near misses
+
+
+def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
+    pgpay_databases: DatabaseFactory,
+) -> None:
+    name = pgpay_databases.create_empty()
+    url = pgpay_databases.url_for(name)
+    try:
+        migrate.migrate(url)
+        with psycopg.connect(url) as conn:
+            after = {n: (col, _accepted(conn, lst)) for n, (col, lst) in _rules(conn).items()}
+            rewritten = _rules(conn)
+        migrate.rollback(url, steps=1)
+        with psycopg.connect(url) as conn:
+            before = {n: (col, _accepted(conn, lst)) for n, (col, lst) in _rules(conn).items()}
+            original = _rules(conn)
+    finally:
+        pgpay_databases.drop(name)
+    assert after == before
+    assert all(accepted for _, accepted in after.values())
+    # the lists really changed form: ARRAY[...] before, one array constant after
+    assert all(lst.startswith("ARRAY[") for _, lst in original.values())
+    assert all(lst.startswith("'{") for _, lst in rewritten.values())
+
 
 LEDGER_ROW = (
     "INSERT INTO payments.webhook_events (environment, stripe_event_id, type, livemode,"
@@ -35,9 +121,8 @@ def test_the_ledger_refuses_a_bad_value_by_its_rule(
     with pytest.raises(psycopg.errors.CheckViolation) as err:
         pgpay_db.execute(LEDGER_ROW, GOOD | change)
     assert err.value.diag.constraint_name == constraint
-    assert pgpay_db.execute("SELECT count(*) AS n FROM payments.webhook_events").fetchone() == {
-        "n": 0
-    }
+    count = pgpay_db.execute("SELECT count(*) AS n FROM payments.webhook_events").fetchone()
+    assert count == {"n": 0}
 
 
 def test_the_ledger_takes_every_allowed_value_and_refuses_a_bad_update(pgpay_db: Conn) -> None:
