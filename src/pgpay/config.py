@@ -67,9 +67,12 @@ class SecretStore:
 
     path: Path
 
+    def __post_init__(self) -> None:
+        self._fspath = os.fspath(self.path)
+
     def _read(self) -> dict[str, dict[str, object]]:
         try:
-            info = self.path.stat()
+            info = os.stat(self._fspath)
         except FileNotFoundError:
             return {}
         # The server asks on every webhook: re-read only when the file changed.
@@ -130,6 +133,9 @@ class Settings:
     ingest_connections: int | None = None
     """PGPAY_INGEST_CONNECTIONS: the webhook route's pipelined connections (None: one per CPU)."""
     env: dict[str, str] = field(repr=False, default_factory=dict)
+    _secret_store: tuple[Path, SecretStore] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -147,7 +153,11 @@ class Settings:
 
     @property
     def secrets(self) -> SecretStore:
-        return SecretStore(self.home / "secrets.json")
+        # Asked on every webhook: one store per home rather than a new path each time.
+        cached = self._secret_store
+        if cached is None or cached[0] is not self.home:
+            cached = self._secret_store = (self.home, SecretStore(self.home / "secrets.json"))
+        return cached[1]
 
     def secret_key(self, environment: Environment) -> str | None:
         """The Stripe API key for an environment: the variable wins over the stored file."""

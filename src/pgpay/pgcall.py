@@ -108,6 +108,9 @@ class _Lane:
         self.in_flight = 0
         """Calls from the moment they chose this lane until they have their answer."""
         self.fd = -1
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The loop the connection's reader is registered with (asking for the running loop on
+        every call costs a getpid() system call)."""
         self.watch: asyncio.TimerHandle | None = None
         """Set while calls wait: see _watch."""
 
@@ -145,7 +148,8 @@ class _Lane:
             pgconn.nonblocking = 1
             pgconn.enter_pipeline_mode()
             self.fd = pgconn.socket  # kept: a lost connection no longer tells its socket
-            asyncio.get_running_loop().add_reader(self.fd, self._readable)
+            self.loop = asyncio.get_running_loop()
+            self.loop.add_reader(self.fd, self._readable)
         except BaseException:
             pgconn.finish()
             raise
@@ -161,9 +165,10 @@ class _Lane:
 
     async def send(self, conn: psycopg.AsyncConnection[object], put: Callable[[], None]) -> Results:
         """Queue one command and a Sync on `conn`; its results, once they come."""
-        if self.conn is not conn:
+        if self.conn is not conn or self.loop is None:
             raise errors.OperationalError("the connection was lost")
-        future: asyncio.Future[Results] = asyncio.get_running_loop().create_future()
+        loop = self.loop
+        future: asyncio.Future[Results] = loop.create_future()
         try:
             put()
             conn.pgconn.pipeline_sync()
@@ -172,17 +177,18 @@ class _Lane:
             raise
         self.waiting.append(future)
         if self.watch is None:
-            self.watch = asyncio.get_running_loop().call_later(WATCH_SECONDS, self._watch)
-        await self._flush(conn)
+            self.watch = loop.call_later(WATCH_SECONDS, self._watch)
+        await self._flush(conn, loop)
         return await future
 
-    async def _flush(self, conn: psycopg.AsyncConnection[object]) -> None:
+    async def _flush(
+        self, conn: psycopg.AsyncConnection[object], loop: asyncio.AbstractEventLoop
+    ) -> None:
         """Push what libpq buffered to the socket (one caller at a time: a large body may need
         the socket to drain first)."""
         while self.flushing is not None:  # then flush again: its caller may have been cancelled
             await asyncio.shield(self.flushing)
         pgconn = conn.pgconn
-        loop = asyncio.get_running_loop()
         flushing = self.flushing = loop.create_future()
         waited = False
         try:
