@@ -104,22 +104,33 @@ BEGIN
     IF p_payment.type <> 'one_time_payment' THEN
         RETURN;
     END IF;
+    -- One index probe per way an order can be named (an OR of them, one arm a subquery, would
+    -- read the whole orders table), then the orders locked in id order.
     FOR v_order_id IN
         SELECT o.id FROM public.orders AS o
         WHERE o.environment = p_payment.environment
-            AND (
-                o.id = payments.try_uuid(p_payment.metadata ->> 'order_id')
-                OR o.id = payments.try_uuid(p_payment.metadata ->> 'pgpay_order_id')
-                OR o.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-                OR o.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
-                OR o.id IN (
-                    SELECT cs.order_id FROM payments.checkout_sessions AS cs
-                    WHERE cs.environment = p_payment.environment
-                        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
-                )
+            AND o.id IN (
+                SELECT x.id FROM public.orders AS x
+                WHERE x.environment = p_payment.environment
+                    AND x.id = ANY(ARRAY[
+                        payments.try_uuid(p_payment.metadata ->> 'order_id'),
+                        payments.try_uuid(p_payment.metadata ->> 'pgpay_order_id')
+                    ])
+                UNION ALL
+                SELECT x.id FROM public.orders AS x
+                WHERE x.environment = p_payment.environment
+                    AND x.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                UNION ALL
+                SELECT x.id FROM public.orders AS x
+                WHERE x.environment = p_payment.environment
+                    AND x.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                UNION ALL
+                SELECT cs.order_id FROM payments.checkout_sessions AS cs
+                WHERE cs.environment = p_payment.environment
+                    AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
             )
         ORDER BY o.id
-        FOR UPDATE
+        FOR UPDATE OF o
     LOOP
         PERFORM payments.apply_payment_to_order(v_order_id, p_payment);
     END LOOP;
@@ -142,16 +153,24 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
+    -- One index probe per way the payment can be named (an OR of them, one arm a subquery, would
+    -- read the whole payment_history table).
     SELECT h.* INTO v_payment FROM payments.payment_history AS h
-    WHERE h.environment = v_order.environment AND h.type = 'one_time_payment'
-        AND (
-            h.stripe_checkout_session_id = v_order.stripe_checkout_session_id
-            OR h.stripe_payment_intent_id = v_order.stripe_payment_intent_id
-            OR h.stripe_checkout_session_id IN (
-                SELECT cs.stripe_checkout_session_id FROM payments.checkout_sessions AS cs
-                WHERE cs.order_id = v_order.id AND cs.environment = v_order.environment
-            )
-        )
+    WHERE h.id IN (
+        SELECT p.id FROM payments.payment_history AS p
+        WHERE p.environment = v_order.environment AND p.type = 'one_time_payment'
+            AND p.stripe_checkout_session_id = v_order.stripe_checkout_session_id
+        UNION ALL
+        SELECT p.id FROM payments.payment_history AS p
+        WHERE p.environment = v_order.environment AND p.type = 'one_time_payment'
+            AND p.stripe_payment_intent_id = v_order.stripe_payment_intent_id
+        UNION ALL
+        SELECT p.id FROM payments.checkout_sessions AS cs
+        INNER JOIN payments.payment_history AS p
+            ON p.environment = cs.environment AND p.stripe_checkout_session_id = cs.stripe_checkout_session_id
+        WHERE cs.order_id = v_order.id AND cs.environment = v_order.environment
+            AND p.type = 'one_time_payment'
+    )
     ORDER BY payments.payment_status_rank(h.type, h.status) DESC, h.id
     LIMIT 1;
     IF FOUND THEN

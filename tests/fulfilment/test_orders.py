@@ -333,3 +333,64 @@ def test_a_failed_refund_gives_the_purchase_back(world: World) -> None:
     assert (order["status"], order["amount_refunded"]) == ("paid", 0)
     assert h.balance(db, "user", "u_buyer") == 20
     assert h.active_keys(db, "u_buyer") == {"export"}
+
+
+@pytest.mark.parametrize("link", ["checkout_row", "order_session", "metadata"])
+def test_among_thousands_of_orders_a_payment_finds_its_own_by_index(
+    world: World, link: str
+) -> None:
+    """Projecting a payment looks its orders up by index however the order is named: no
+    statement of the purchase's events reads the whole orders table."""
+    db, f, cat = world
+    db.execute(
+        "INSERT INTO public.orders (environment, status, stripe_checkout_session_id,"
+        " stripe_payment_intent_id, metadata)"
+        " SELECT 'test', 'pending', 'cs_other_' || g, 'pi_other_' || g,"
+        " jsonb_build_object('order_id', gen_random_uuid())"
+        " FROM generate_series(1, 5000) AS g"
+    )
+    db.execute("ANALYZE public.orders")
+    order_id, events = purchase(db, f, cat, link=link)
+    seq_scans = (
+        "SELECT seq_scan AS n FROM pg_catalog.pg_stat_xact_user_tables"
+        " WHERE relid = 'public.orders'::regclass"
+    )
+    with db.transaction():  # the counter may hold earlier transactions' scans not yet reported
+        before = db.execute(seq_scans).fetchone()
+        h.ingest(db, events)
+        after = db.execute(seq_scans).fetchone()
+    assert h.order_status(db, order_id) == "paid"
+    assert before is not None and after == before
+
+
+def test_among_thousands_of_payments_a_late_order_finds_its_own_by_index(world: World) -> None:
+    """An order the app creates after its payment came catches up through index probes: its
+    insert does not read the whole payment_history table."""
+    db, f, cat = world
+    db.execute("ALTER TABLE payments.payment_history DISABLE TRIGGER USER")
+    try:
+        db.execute(
+            "INSERT INTO payments.payment_history (environment, type, status, amount, currency,"
+            " stripe_payment_intent_id, stripe_checkout_session_id, stripe_charge_id)"
+            " SELECT 'test', 'one_time_payment', 'succeeded', 500, 'usd', 'pi_other_' || g,"
+            " 'cs_other_' || g, 'ch_other_' || g FROM generate_series(1, 5000) AS g"
+        )
+    finally:
+        db.execute("ALTER TABLE payments.payment_history ENABLE TRIGGER USER")
+    db.execute("ANALYZE payments.payment_history")
+    price = cat.prices["pack"]
+    events = f.one_time_purchase("user", "u_late", price, quantity=1)
+    h.ingest(db, events)
+    session = h.session_of(events)
+    seq_scans = (
+        "SELECT seq_scan AS n FROM pg_catalog.pg_stat_xact_user_tables"
+        " WHERE relid = 'payments.payment_history'::regclass"
+    )
+    with db.transaction():  # the counter may hold earlier transactions' scans not yet reported
+        before = db.execute(seq_scans).fetchone()
+        order_id = h.create_order(
+            db, subject=("user", "u_late"), stripe_checkout_session_id=session["id"]
+        )
+        after = db.execute(seq_scans).fetchone()
+    assert h.order_status(db, order_id) == "paid"
+    assert before is not None and after == before

@@ -866,7 +866,7 @@ COMMENT ON FUNCTION payments.project_payment(p_payment payments.payment_history)
 
 CREATE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:b38ce120b7346913 $$;
+    AS $$ body sha256:1576b44572c8fa10 $$;
 
 
 --
@@ -899,7 +899,7 @@ COMMENT ON FUNCTION payments.project_stripe_event(p_environment text, p_event js
 
 CREATE FUNCTION payments.refresh_order(p_order_id uuid) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:9d436f65ac8b3db8 $$;
+    AS $$ body sha256:1d16290188a12c5e $$;
 
 
 --
