@@ -258,11 +258,13 @@ BEGIN
         IF NOT FOUND THEN
             RETURN;
         END IF;
-        -- A new mapping gives a subject to rows that arrived before it.
+        -- A new mapping gives a subject to rows that arrived before it. (coalesce: an IS NULL here
+        -- could make the planner read every subject-less row of the subject index, not the
+        -- customer's; no subject type is empty.)
         UPDATE payments.subscriptions AS s
         SET subject_type = p_subject_type, subject_id = p_subject_id
         WHERE s.environment = p_environment AND s.stripe_customer_id = p_customer_id
-            AND s.subject_type IS NULL;
+            AND coalesce(s.subject_type, '') = '';
         UPDATE payments.payment_history AS h
         SET subject_type = p_subject_type, subject_id = p_subject_id
         WHERE h.environment = p_environment AND h.stripe_customer_id = p_customer_id

@@ -357,9 +357,11 @@ BEGIN
 
     -- A session pgpay created carries the local row id: attach the Stripe id if it was never stored.
     IF v_local ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        -- (coalesce: an IS NULL here could make the planner read every id-less row of the
+        -- Stripe-id index instead of the primary key's one; no Stripe id is empty)
         UPDATE payments.checkout_sessions AS cs SET stripe_checkout_session_id = v_id
         WHERE cs.id = v_local::uuid AND cs.environment = p_environment
-            AND cs.stripe_checkout_session_id IS NULL
+            AND coalesce(cs.stripe_checkout_session_id, '') = ''
             AND NOT EXISTS (
                 SELECT FROM payments.checkout_sessions AS o
                 WHERE o.environment = p_environment AND o.stripe_checkout_session_id = v_id
@@ -417,7 +419,7 @@ BEGIN
         UPDATE payments.subscriptions AS s
         SET subject_type = v_subject.subject_type, subject_id = v_subject.subject_id
         WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription
-            AND s.subject_type IS NULL;
+            AND coalesce(s.subject_type, '') = '';  -- not IS NULL: see ensure_customer_mapping
     END IF;
 
     IF p_session ->> 'mode' = 'payment' AND v_pi IS NOT NULL AND v_status = 'complete' THEN

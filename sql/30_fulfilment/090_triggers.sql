@@ -150,10 +150,12 @@ BEGIN
             ON h.environment = cs.environment AND h.type = 'one_time_payment'
             AND h.stripe_checkout_session_id = cs.stripe_checkout_session_id
         WHERE cs.environment = p_environment AND cs.stripe_checkout_session_id IS NOT NULL
-            AND cs.id IN (
+            -- The ids first, as an array: as a subquery (IN) the generic plan expects thousands of
+            -- matches and reads all of checkout_sessions to join them.
+            AND cs.id = ANY(ARRAY(
                 SELECT b.id FROM payments.checkout_sessions AS b
                 WHERE b.line_items <> '[]'::jsonb AND b.line_items @> ANY(v_lines)
-            )
+            ))
     LOOP
         IF p_credits THEN
             PERFORM payments.sync_payment_credits(v_payment);
@@ -186,29 +188,26 @@ END
 $$;
 
 COMMENT ON FUNCTION payments.tg_catalog__reproject() IS
-'A price or product seen for the first time, or whose entitlements or credits changed, re-projects
-the subscriptions and one-time purchases that use it.';
+'A price or product seen for the first time, a price moved to another product or a product whose
+entitlements changed re-projects the subscriptions and one-time purchases that use it.';
 
 CREATE OR REPLACE TRIGGER _200_reproject_on_arrival
 AFTER INSERT ON payments.prices
 FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
 
+-- A price already known changes what its buyers hold only by moving to another product (its
+-- credits count at payment time; entitlements are the product's).
 CREATE OR REPLACE TRIGGER _201_reproject_on_change
 AFTER UPDATE ON payments.prices
-FOR EACH ROW WHEN (
-    (old.metadata -> 'credits', old.metadata -> 'entitlements', old.stripe_product_id)
-    IS DISTINCT FROM (new.metadata -> 'credits', new.metadata -> 'entitlements', new.stripe_product_id)
-)
+FOR EACH ROW WHEN (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)
 EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 CREATE OR REPLACE TRIGGER _200_reproject_on_arrival
 AFTER INSERT ON payments.products
 FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
 
+-- A product already known changes what its buyers hold only through its entitlements.
 CREATE OR REPLACE TRIGGER _201_reproject_on_change
 AFTER UPDATE ON payments.products
-FOR EACH ROW WHEN (
-    (old.metadata -> 'credits', old.metadata -> 'entitlements')
-    IS DISTINCT FROM (new.metadata -> 'credits', new.metadata -> 'entitlements')
-)
+FOR EACH ROW WHEN (old.metadata -> 'entitlements' IS DISTINCT FROM new.metadata -> 'entitlements')
 EXECUTE FUNCTION payments.tg_catalog__reproject();

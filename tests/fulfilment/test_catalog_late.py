@@ -81,3 +81,61 @@ def test_a_product_whose_entitlements_change_regrants_the_one_time_purchases_of_
 
     assert h.active_keys(db, "u1") == {"export", "api"}
     assert h.balance(db, "user", "u1") == 10  # credits follow the catalog at payment time
+
+
+def test_a_late_catalog_finds_its_purchases_among_thousands_of_sessions_by_index(
+    db: h.Conn,
+) -> None:
+    """The purchases of a price that arrives late are found through the line-items index: the
+    catalog's events do not read the whole checkout_sessions table."""
+    f = h.factory(16)
+    cat = h.build_catalog(f)
+    events, _ = h.buy(db, f, cat.prices["pack"], quantity=2)
+    h.ingest(db, events)
+    db.execute("ALTER TABLE payments.checkout_sessions DISABLE TRIGGER USER")
+    try:
+        db.execute(
+            "INSERT INTO payments.checkout_sessions (environment, mode, status,"
+            " stripe_checkout_session_id, line_items)"
+            " SELECT 'test', 'payment', 'complete', 'cs_other_' || g, jsonb_build_array("
+            "jsonb_build_object('price', 'price_other_' || g % 50, 'quantity', 1))"
+            " FROM generate_series(1, 5000) AS g"
+        )
+    finally:
+        db.execute("ALTER TABLE payments.checkout_sessions ENABLE TRIGGER USER")
+    db.execute("ANALYZE payments.checkout_sessions")
+    seq_scans = (
+        "SELECT seq_scan AS n FROM pg_catalog.pg_stat_xact_user_tables"
+        " WHERE relid = 'payments.checkout_sessions'::regclass"
+    )
+    with db.transaction():  # the counter may hold earlier transactions' scans not yet reported
+        before = db.execute(seq_scans).fetchone()
+        h.ingest(db, cat.events)
+        after = db.execute(seq_scans).fetchone()
+    assert h.balance(db, "user", "u1") == 20
+    assert before is not None and after == before
+
+
+def test_catalog_credit_changes_leave_what_was_sold_untouched(db: h.Conn) -> None:
+    """Credits count at payment time and entitlements are the product's: a price's or product's
+    new credits figure re-projects nothing (not even rewriting rows with what they hold)."""
+    f = h.factory(17)
+    cat = h.build_catalog(f)
+    h.ingest(db, cat.events)
+    h.ingest(db, f.subscription_lifecycle("user", "u1", cat.prices["pro"], end="active"))
+    events, _ = h.buy(db, f, cat.prices["pack"], quantity=1, subject=("user", "u2"))
+    h.ingest(db, events)
+    writes = (
+        "SELECT coalesce(sum(n_tup_upd + n_tup_ins), 0) AS n FROM pg_catalog.pg_stat_xact_user_tables"
+        " WHERE relname IN ('user_entitlements', 'credit_ledger', 'team_billing_status')"
+    )
+    held = [(h.balance(db, "user", u), h.active_keys(db, u)) for u in ("u1", "u2")]
+    assert held[0][0] > 0 and held[1] == (10, {"export"})
+    price = dict(cat.prices["pro"], metadata={"credits": "900"})
+    product = dict(cat.products["pack"], metadata={"credits": "99", "entitlements": "export"})
+    with db.transaction():  # the counter may hold earlier transactions' writes not yet reported
+        before = db.execute(writes).fetchone()
+        h.ingest(db, [f.event("price.updated", price), f.event("product.updated", product)])
+        after = db.execute(writes).fetchone()
+    assert before is not None and after == before
+    assert [(h.balance(db, "user", u), h.active_keys(db, u)) for u in ("u1", "u2")] == held

@@ -91,7 +91,7 @@ COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_
 
 CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$ body sha256:177a8dd79dec8d91 $_$;
+    AS $_$ body sha256:636ede0daf8e9283 $_$;
 
 
 --
@@ -495,7 +495,7 @@ instead of raising.';
 
 CREATE FUNCTION payments.ensure_customer_mapping(p_environment text, p_subject_type text, p_subject_id text, p_customer_id text, p_source text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$ body sha256:b3ff9276949e626e $_$;
+    AS $_$ body sha256:edf77edc7a5522cc $_$;
 
 
 --
@@ -969,7 +969,7 @@ first, then by status, latest period end, seats.';
 CREATE FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
-    AS $$ body sha256:7ca2978b92c36053 $$;
+    AS $$ body sha256:f1b0da590bf2c4c9 $$;
 
 
 --
@@ -1178,8 +1178,8 @@ CREATE FUNCTION payments.tg_catalog__reproject() RETURNS trigger
 -- Name: FUNCTION tg_catalog__reproject(); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.tg_catalog__reproject() IS 'A price or product seen for the first time, or whose entitlements or credits changed, re-projects
-the subscriptions and one-time purchases that use it.';
+COMMENT ON FUNCTION payments.tg_catalog__reproject() IS 'A price or product seen for the first time, a price moved to another product or a product whose
+entitlements changed re-projects the subscriptions and one-time purchases that use it.';
 
 
 --
@@ -2696,14 +2696,14 @@ CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.subscr
 -- Name: prices _201_reproject_on_change; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.prices FOR EACH ROW WHEN (((((old.metadata -> 'credits'::text) IS DISTINCT FROM (new.metadata -> 'credits'::text)) OR ((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text))) OR (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id))) EXECUTE FUNCTION payments.tg_catalog__reproject();
+CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.prices FOR EACH ROW WHEN ((old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)) EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 
 --
 -- Name: products _201_reproject_on_change; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.products FOR EACH ROW WHEN ((((old.metadata -> 'credits'::text) IS DISTINCT FROM (new.metadata -> 'credits'::text)) OR ((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text)))) EXECUTE FUNCTION payments.tg_catalog__reproject();
+CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.products FOR EACH ROW WHEN (((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text))) EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 
 --
