@@ -126,7 +126,8 @@ def test_catalog_credit_changes_leave_what_was_sold_untouched(db: h.Conn) -> Non
     events, _ = h.buy(db, f, cat.prices["pack"], quantity=1, subject=("user", "u2"))
     h.ingest(db, events)
     writes = (
-        "SELECT coalesce(sum(n_tup_upd + n_tup_ins), 0) AS n FROM pg_catalog.pg_stat_xact_user_tables"
+        "SELECT coalesce(sum(n_tup_upd + n_tup_ins), 0) AS n"
+        " FROM pg_catalog.pg_stat_xact_user_tables"
         " WHERE relname IN ('user_entitlements', 'credit_ledger', 'team_billing_status')"
     )
     held = [(h.balance(db, "user", u), h.active_keys(db, u)) for u in ("u1", "u2")]
