@@ -31,6 +31,7 @@ STATE_TABLES = (
     "payments.subscriptions",
     "payments.subscription_items",
     "payments.payment_history",
+    "payments.credit_totals",
     "public.orders",
     "public.credit_ledger",
     "public.user_entitlements",

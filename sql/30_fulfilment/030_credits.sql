@@ -209,6 +209,57 @@ COMMENT ON FUNCTION payments.sync_payment_credits(payments.payment_history) IS
 'Brings the credit ledger in line with a payment: one grant when paid, refund reversals up to the
 refunded share, a hold per dispute and a restore when won. Idempotent: every entry has a source key.';
 
+CREATE OR REPLACE FUNCTION payments.tg_credit_ledger__total()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    UPDATE payments.credit_totals AS t SET balance = t.balance + NEW.amount
+    WHERE t.environment = NEW.environment AND t.subject_type = NEW.subject_type
+        AND t.subject_id = NEW.subject_id;
+    IF NOT FOUND THEN
+        -- The subject's first entry since the totals exist: start from all it has, this entry
+        -- included. A concurrent first entry that wins the insert has not counted this one: add it.
+        INSERT INTO payments.credit_totals AS t (environment, subject_type, subject_id, balance)
+        SELECT NEW.environment, NEW.subject_type, NEW.subject_id, coalesce(sum(l.amount), 0)
+        FROM public.credit_ledger AS l
+        WHERE l.environment = NEW.environment AND l.subject_type = NEW.subject_type
+            AND l.subject_id = NEW.subject_id
+        ON CONFLICT (environment, subject_type, subject_id)
+        DO UPDATE SET balance = t.balance + NEW.amount;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION payments.tg_credit_ledger__total() IS
+'Trigger function: adds a new ledger entry to its subject''s payments.credit_totals row.';
+
+CREATE OR REPLACE TRIGGER _200_total
+AFTER INSERT ON public.credit_ledger
+FOR EACH ROW EXECUTE FUNCTION payments.tg_credit_ledger__total();
+
+CREATE OR REPLACE FUNCTION payments.tg_credit_ledger__truncate_totals()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    DELETE FROM payments.credit_totals;
+    RETURN NULL;
+END
+$$;
+
+COMMENT ON FUNCTION payments.tg_credit_ledger__truncate_totals() IS
+'Trigger function: an emptied ledger empties the running totals with it.';
+
+CREATE OR REPLACE TRIGGER _200_truncate_totals
+AFTER TRUNCATE ON public.credit_ledger
+FOR EACH STATEMENT EXECUTE FUNCTION payments.tg_credit_ledger__truncate_totals();
+
 CREATE OR REPLACE FUNCTION payments.tg_credit_ledger__append_only()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -298,9 +349,17 @@ BEGIN
         END IF;
         RETURN v_existing;
     END IF;
-    SELECT coalesce(sum(l.amount), 0) INTO v_balance FROM public.credit_ledger AS l
-    WHERE l.environment = p_environment AND l.subject_type = p_subject_type
-        AND l.subject_id = p_subject_id;
+    -- The running total (locked: a grant or reversal being written for this subject is waited
+    -- for); a subject with no entry since the totals exist has its ledger summed once.
+    SELECT t.balance INTO v_balance FROM payments.credit_totals AS t
+    WHERE t.environment = p_environment AND t.subject_type = p_subject_type
+        AND t.subject_id = p_subject_id
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        SELECT coalesce(sum(l.amount), 0) INTO v_balance FROM public.credit_ledger AS l
+        WHERE l.environment = p_environment AND l.subject_type = p_subject_type
+            AND l.subject_id = p_subject_id;
+    END IF;
     IF v_balance < p_amount THEN
         RAISE EXCEPTION 'insufficient credits: % % has %, needs %',
             p_subject_type, p_subject_id, v_balance, p_amount
@@ -316,6 +375,6 @@ $$;
 
 COMMENT ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text) IS
 'Spends credits for a subject, never overdrawing: spends of one subject are serialised by a lock and
-the balance is checked inside it (insufficient credits raise check_violation and spend nothing).
+the balance (its running total in payments.credit_totals) is checked inside it (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
 End users may spend only for subjects payments.can_spend_for_subject allows.';

@@ -391,3 +391,103 @@ def test_credit_balances_sums_the_ledger_per_subject(world: World) -> None:
         ("team", "t1", 10, 10, 0, 0),
         ("user", "u1", 25, 40, 5, 10),
     ]
+
+
+# ------------------------------------------------------------------------- running totals
+
+TOTALS = (
+    "SELECT t.subject_type, t.subject_id, t.balance, s.total FROM payments.credit_totals AS t"
+    " FULL JOIN (SELECT environment, subject_type, subject_id, sum(amount) AS total"
+    " FROM public.credit_ledger GROUP BY 1, 2, 3) AS s"
+    " USING (environment, subject_type, subject_id) ORDER BY 1, 2"
+)
+
+
+def test_the_running_totals_follow_every_kind_of_entry(world: World) -> None:
+    """Grants, spends, refund reversals, dispute holds and the app's own adjustments: each
+    subject's running total is its ledger's sum."""
+    db, f, cat = world
+    events, _ = h.buy(db, f, cat.prices["pack"], 4, ("user", "u1"))
+    h.ingest(db, events)
+    grant(db, f, cat, ("team", "t1"), 20)
+    spend(db, ("user", "u1"), 5, "k1")
+    h.ingest(db, f.refund_events(charge=h.charge_of(events), amount=500))
+    h.ingest(db, f.dispute_events(outcome="lost"))
+    db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) VALUES ('test', 'team', 't1', 7, 'adjustment', 'goodwill-1')"
+    )
+    rows = db.execute(TOTALS).fetchall()
+    assert [(r["subject_type"], r["subject_id"]) for r in rows] == [("team", "t1"), ("user", "u1")]
+    assert all(r["balance"] == r["total"] for r in rows), rows
+    assert [r["balance"] for r in rows] == [
+        h.balance(db, "team", "t1"),
+        h.balance(db, "user", "u1"),
+    ]
+
+
+def test_a_subject_with_entries_from_before_the_totals_spends_what_it_has(world: World) -> None:
+    """Entries written before the running totals existed count: the subject's first entry (here
+    a spend) starts its total from the whole ledger."""
+    db, f, cat = world
+    subject = ("user", "u_old")
+    grant(db, f, cat, subject, 30)
+    db.execute("DELETE FROM payments.credit_totals")  # as it was before migration 0009
+    with pytest.raises(errors.CheckViolation, match="has 30, needs 31"):
+        spend(db, subject, 31, "too-much")
+    spend(db, subject, 12, "some")
+    assert db.execute(TOTALS).fetchall() == [
+        {"subject_type": "user", "subject_id": "u_old", "balance": 18, "total": 18}
+    ]
+    db.execute("TRUNCATE public.credit_ledger")
+    assert db.execute("SELECT count(*) AS n FROM payments.credit_totals").fetchone() == {"n": 0}
+
+
+def test_a_spend_reads_the_running_total_not_the_subjects_whole_ledger(world: World) -> None:
+    """A subject with thousands of entries spends as cheaply as a new one: the spend reads a
+    handful of ledger rows (its idempotency key), not every entry."""
+    db, f, cat = world
+    subject = ("team", "t_busy")
+    grant(db, f, cat, subject, 10)
+    db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) SELECT 'test', 'team', 't_busy', 1, 'adjustment', 'top-up-' || g"
+        " FROM generate_series(1, 5000) AS g"
+    )
+    db.execute("ANALYZE public.credit_ledger")
+    read = (
+        "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS n"
+        " FROM pg_catalog.pg_stat_xact_user_tables WHERE relid = 'public.credit_ledger'::regclass"
+    )
+    with db.transaction():  # the counter may hold earlier transactions' reads not yet reported
+        before = db.execute(read).fetchone()
+        spend(db, subject, 5_010, "all-of-it")
+        after = db.execute(read).fetchone()
+    assert before is not None and after is not None
+    assert after["n"] - before["n"] <= 2
+    assert h.balance(db, *subject) == 0
+
+
+def test_first_entries_written_at_once_all_count(world: World) -> None:
+    """Entries for a subject without a running total, committed at the same moment: whichever
+    creates the total, the others add to it."""
+    db, _, _ = world
+    start = threading.Barrier(8)
+
+    def add(n: int) -> None:
+        with psycopg.connect(db.info.dsn, autocommit=True) as conn:
+            start.wait(10)
+            conn.execute(
+                "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount,"
+                " kind, source_key) VALUES ('test', 'team', 't_race', %s, 'adjustment', %s)",
+                [n, f"race-{n}"],
+            )
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert db.execute(TOTALS).fetchall() == [
+        {"subject_type": "team", "subject_id": "t_race", "balance": 36, "total": 36}
+    ]

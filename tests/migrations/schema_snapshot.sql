@@ -1059,7 +1059,7 @@ COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject:
 CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:a1c946092e91d8bc $$;
+    AS $$ body sha256:8bea35260ec1e362 $$;
 
 
 --
@@ -1067,7 +1067,7 @@ CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, 
 --
 
 COMMENT ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) IS 'Spends credits for a subject, never overdrawing: spends of one subject are serialised by a lock and
-the balance is checked inside it (insufficient credits raise check_violation and spend nothing).
+the balance (its running total in payments.credit_totals) is checked inside it (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
 End users may spend only for subjects payments.can_spend_for_subject allows.';
 
@@ -1206,6 +1206,40 @@ COMMENT ON FUNCTION payments.tg_checkout_sessions__reproject_payment() IS 'Re-pr
 CREATE FUNCTION payments.tg_credit_ledger__append_only() RETURNS trigger
     LANGUAGE plpgsql
     AS $$ body sha256:905a64de1a7729a1 $$;
+
+
+--
+-- Name: tg_credit_ledger__total(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_credit_ledger__total() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$ body sha256:e08d5de8605b6a20 $$;
+
+
+--
+-- Name: FUNCTION tg_credit_ledger__total(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.tg_credit_ledger__total() IS 'Trigger function: adds a new ledger entry to its subject''s payments.credit_totals row.';
+
+
+--
+-- Name: tg_credit_ledger__truncate_totals(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.tg_credit_ledger__truncate_totals() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog'
+    AS $$ body sha256:63a05750928eb263 $$;
+
+
+--
+-- Name: FUNCTION tg_credit_ledger__truncate_totals(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.tg_credit_ledger__truncate_totals() IS 'Trigger function: an emptied ledger empties the running totals with it.';
 
 
 --
@@ -1428,6 +1462,28 @@ COMMENT ON TABLE payments.connections IS 'Per environment: Stripe account, API k
 --
 
 COMMENT ON COLUMN payments.connections.key_fingerprint IS 'First hex digits of the SHA-256 of the API key: tells keys apart without revealing them.';
+
+
+--
+-- Name: credit_totals; Type: TABLE; Schema: payments; Owner: -
+--
+
+CREATE TABLE payments.credit_totals (
+    environment payments.stripe_environment NOT NULL,
+    subject_type text NOT NULL,
+    subject_id payments.subject_id NOT NULL,
+    balance bigint NOT NULL
+);
+
+ALTER TABLE ONLY payments.credit_totals FORCE ROW LEVEL SECURITY;
+
+
+--
+-- Name: TABLE credit_totals; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON TABLE payments.credit_totals IS 'The sum of public.credit_ledger per subject, kept by a trigger on every ledger entry; read by
+payments.spend_credits. A subject without a row has had no entry since the table exists.';
 
 
 --
@@ -2106,6 +2162,14 @@ ALTER TABLE ONLY payments.connections
 
 
 --
+-- Name: credit_totals credit_totals_pkey; Type: CONSTRAINT; Schema: payments; Owner: -
+--
+
+ALTER TABLE ONLY payments.credit_totals
+    ADD CONSTRAINT credit_totals_pkey PRIMARY KEY (environment, subject_type, subject_id);
+
+
+--
 -- Name: customer_portal_sessions customer_portal_sessions_pkey; Type: CONSTRAINT; Schema: payments; Owner: -
 --
 
@@ -2742,6 +2806,20 @@ CREATE TRIGGER _200_catch_up_with_payment AFTER INSERT OR UPDATE OF stripe_check
 
 
 --
+-- Name: credit_ledger _200_total; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER _200_total AFTER INSERT ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION payments.tg_credit_ledger__total();
+
+
+--
+-- Name: credit_ledger _200_truncate_totals; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER _200_truncate_totals AFTER TRUNCATE ON public.credit_ledger FOR EACH STATEMENT EXECUTE FUNCTION payments.tg_credit_ledger__truncate_totals();
+
+
+--
 -- Name: checkout_sessions checkout_sessions_subject_type_fkey; Type: FK CONSTRAINT; Schema: payments; Owner: -
 --
 
@@ -2899,6 +2977,26 @@ CREATE POLICY connections__all__writer ON payments.connections TO pgpay_writer U
 --
 
 COMMENT ON POLICY connections__all__writer ON payments.connections IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
+
+
+--
+-- Name: credit_totals; Type: ROW SECURITY; Schema: payments; Owner: -
+--
+
+ALTER TABLE payments.credit_totals ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: credit_totals credit_totals__all__writer; Type: POLICY; Schema: payments; Owner: -
+--
+
+CREATE POLICY credit_totals__all__writer ON payments.credit_totals TO pgpay_writer USING (true) WITH CHECK (true);
+
+
+--
+-- Name: POLICY credit_totals__all__writer ON credit_totals; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON POLICY credit_totals__all__writer ON payments.credit_totals IS 'The pgpay writer (the ingest function, and the role that migrates pgpay) may use every row, within the commands granted to pgpay_writer.';
 
 
 --
@@ -3946,6 +4044,22 @@ GRANT ALL ON FUNCTION payments.tg_credit_ledger__append_only() TO pgpay_writer;
 
 
 --
+-- Name: FUNCTION tg_credit_ledger__total(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_credit_ledger__total() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_credit_ledger__total() TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION tg_credit_ledger__truncate_totals(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.tg_credit_ledger__truncate_totals() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.tg_credit_ledger__truncate_totals() TO pgpay_writer;
+
+
+--
 -- Name: FUNCTION tg_orders__catch_up(); Type: ACL; Schema: payments; Owner: -
 --
 
@@ -4123,6 +4237,13 @@ GRANT INSERT(request_hash) ON TABLE payments.checkout_sessions TO authenticated;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.connections TO pgpay_writer;
+
+
+--
+-- Name: TABLE credit_totals; Type: ACL; Schema: payments; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE payments.credit_totals TO pgpay_writer;
 
 
 --

@@ -85,7 +85,8 @@ def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
         with psycopg.connect(url) as conn:
             after = {n: (col, _accepted(conn, lst)) for n, (col, lst) in _rules(conn).items()}
             rewritten = _rules(conn)
-        migrate.rollback(url, steps=1)
+        stems = [path.stem for path in migrate.migration_files()]
+        migrate.rollback(url, steps=len(stems) - stems.index("0008-cheaper-write-checks"))
         with psycopg.connect(url) as conn:
             before = {n: (col, _accepted(conn, lst)) for n, (col, lst) in _rules(conn).items()}
             original = _rules(conn)
