@@ -129,6 +129,21 @@ BEGIN
                 WHERE cs.environment = p_payment.environment
                     AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
             )
+            -- Checked again on the order itself: an order relinked while this waited for its
+            -- lock is tested on what it says now.
+            AND (
+                o.id = ANY(ARRAY[
+                    payments.try_uuid(p_payment.metadata ->> 'order_id'),
+                    payments.try_uuid(p_payment.metadata ->> 'pgpay_order_id')
+                ])
+                OR o.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                OR o.stripe_payment_intent_id = p_payment.stripe_payment_intent_id
+                OR o.id IN (
+                    SELECT cs.order_id FROM payments.checkout_sessions AS cs
+                    WHERE cs.environment = p_payment.environment
+                        AND cs.stripe_checkout_session_id = p_payment.stripe_checkout_session_id
+                )
+            )
         ORDER BY o.id
         FOR UPDATE OF o
     LOOP

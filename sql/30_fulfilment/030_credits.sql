@@ -216,30 +216,52 @@ SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
 BEGIN
-    UPDATE payments.credit_totals AS t SET balance = t.balance + NEW.amount
-    WHERE t.environment = NEW.environment AND t.subject_type = NEW.subject_type
-        AND t.subject_id = NEW.subject_id;
-    IF NOT FOUND THEN
-        -- The subject's first entry since the totals exist: start from all it has, this entry
-        -- included. A concurrent first entry that wins the insert has not counted this one: add it.
-        INSERT INTO payments.credit_totals AS t (environment, subject_type, subject_id, balance)
-        SELECT NEW.environment, NEW.subject_type, NEW.subject_id, coalesce(sum(l.amount), 0)
-        FROM public.credit_ledger AS l
-        WHERE l.environment = NEW.environment AND l.subject_type = NEW.subject_type
-            AND l.subject_id = NEW.subject_id
-        ON CONFLICT (environment, subject_type, subject_id)
-        DO UPDATE SET balance = t.balance + NEW.amount;
-    END IF;
+    -- Once per statement, over the entries it added (a multi-row INSERT or a COPY counts each
+    -- entry once). A subject with a total gets what the statement added; a subject without one
+    -- starts from all it has (this statement's entries included), unless a concurrent first
+    -- entry creates the row meanwhile: that one has not counted ours, so they are added.
+    WITH added AS (
+        SELECT n.environment, n.subject_type, n.subject_id, sum(n.amount) AS amount
+        FROM new_entries AS n
+        GROUP BY n.environment, n.subject_type, n.subject_id
+    ),
+    updated AS (
+        UPDATE payments.credit_totals AS t SET balance = t.balance + a.amount
+        FROM added AS a
+        WHERE t.environment = a.environment AND t.subject_type = a.subject_type
+            AND t.subject_id = a.subject_id
+        RETURNING t.environment, t.subject_type, t.subject_id
+    )
+    INSERT INTO payments.credit_totals AS t (environment, subject_type, subject_id, balance)
+    SELECT a.environment, a.subject_type, a.subject_id, (
+        SELECT sum(l.amount) FROM public.credit_ledger AS l
+        WHERE l.environment = a.environment AND l.subject_type = a.subject_type
+            AND l.subject_id = a.subject_id
+    )
+    FROM added AS a
+    WHERE NOT EXISTS (
+        SELECT FROM updated AS u
+        WHERE u.environment = a.environment AND u.subject_type = a.subject_type
+            AND u.subject_id = a.subject_id
+    )
+    ON CONFLICT (environment, subject_type, subject_id) DO UPDATE
+    SET balance = t.balance + (
+        SELECT sum(n.amount) FROM new_entries AS n
+        WHERE n.environment = excluded.environment AND n.subject_type = excluded.subject_type
+            AND n.subject_id = excluded.subject_id
+    );
     RETURN NULL;
 END
 $$;
 
 COMMENT ON FUNCTION payments.tg_credit_ledger__total() IS
-'Trigger function: adds a new ledger entry to its subject''s payments.credit_totals row.';
+'Trigger function: adds a statement''s new ledger entries to their subjects'' payments.credit_totals
+rows.';
 
 CREATE OR REPLACE TRIGGER _200_total
 AFTER INSERT ON public.credit_ledger
-FOR EACH ROW EXECUTE FUNCTION payments.tg_credit_ledger__total();
+REFERENCING NEW TABLE AS new_entries
+FOR EACH STATEMENT EXECUTE FUNCTION payments.tg_credit_ledger__total();
 
 CREATE OR REPLACE FUNCTION payments.tg_credit_ledger__truncate_totals()
 RETURNS trigger
@@ -334,10 +356,25 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege';
     END IF;
 
-    -- One subject's spends are serialised, so the balance check cannot be raced past.
-    PERFORM pg_advisory_xact_lock(
-        hashtextextended('pgpay.credits:' || p_environment || ':' || p_subject_type || ':' || p_subject_id, 0)
-    );
+    -- The subject's running total, locked: its spends, and entries being written for it, queue
+    -- here, so the balance check cannot be raced past. A subject with no entry since the totals
+    -- exist gets its row first, from its ledger's sum.
+    SELECT t.balance INTO v_balance FROM payments.credit_totals AS t
+    WHERE t.environment = p_environment AND t.subject_type = p_subject_type
+        AND t.subject_id = p_subject_id
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO payments.credit_totals (environment, subject_type, subject_id, balance)
+        SELECT p_environment, p_subject_type, p_subject_id, coalesce(sum(l.amount), 0)
+        FROM public.credit_ledger AS l
+        WHERE l.environment = p_environment AND l.subject_type = p_subject_type
+            AND l.subject_id = p_subject_id
+        ON CONFLICT DO NOTHING;
+        SELECT t.balance INTO v_balance FROM payments.credit_totals AS t
+        WHERE t.environment = p_environment AND t.subject_type = p_subject_type
+            AND t.subject_id = p_subject_id
+        FOR UPDATE;
+    END IF;
     v_key := 'spend:' || p_subject_type || ':' || p_subject_id || ':' || p_idempotency_key;
     SELECT * INTO v_existing FROM public.credit_ledger AS l
     WHERE l.environment = p_environment AND l.source_key = v_key;
@@ -348,17 +385,6 @@ BEGIN
                 USING ERRCODE = 'unique_violation';
         END IF;
         RETURN v_existing;
-    END IF;
-    -- The running total (locked: a grant or reversal being written for this subject is waited
-    -- for); a subject with no entry since the totals exist has its ledger summed once.
-    SELECT t.balance INTO v_balance FROM payments.credit_totals AS t
-    WHERE t.environment = p_environment AND t.subject_type = p_subject_type
-        AND t.subject_id = p_subject_id
-    FOR UPDATE;
-    IF NOT FOUND THEN
-        SELECT coalesce(sum(l.amount), 0) INTO v_balance FROM public.credit_ledger AS l
-        WHERE l.environment = p_environment AND l.subject_type = p_subject_type
-            AND l.subject_id = p_subject_id;
     END IF;
     IF v_balance < p_amount THEN
         RAISE EXCEPTION 'insufficient credits: % % has %, needs %',
@@ -374,7 +400,7 @@ END
 $$;
 
 COMMENT ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text) IS
-'Spends credits for a subject, never overdrawing: spends of one subject are serialised by a lock and
-the balance (its running total in payments.credit_totals) is checked inside it (insufficient credits raise check_violation and spend nothing).
+'Spends credits for a subject, never overdrawing: spends of one subject are serialised on its running
+total (payments.credit_totals, locked) and the balance is checked inside that lock (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
 End users may spend only for subjects payments.can_spend_for_subject allows.';

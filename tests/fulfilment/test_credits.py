@@ -491,3 +491,56 @@ def test_first_entries_written_at_once_all_count(world: World) -> None:
     assert db.execute(TOTALS).fetchall() == [
         {"subject_type": "team", "subject_id": "t_race", "balance": 36, "total": 36}
     ]
+
+
+def test_entries_written_by_one_statement_count_once(world: World) -> None:
+    """A multi-row insert (or a COPY) for a subject without a total: its total is the sum."""
+    db, _, _ = world
+    db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) VALUES ('test', 'user', 'u_bulk', 100, 'adjustment', 'b1'),"
+        " ('test', 'user', 'u_bulk', 50, 'adjustment', 'b2'),"
+        " ('test', 'user', 'u_bulk', 25, 'adjustment', 'b3')"
+    )
+    db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) VALUES ('test', 'user', 'u_bulk', 5, 'adjustment', 'b4'),"
+        " ('test', 'team', 't_bulk', 7, 'adjustment', 'b5')"
+    )
+    assert db.execute(TOTALS).fetchall() == [
+        {"subject_type": "team", "subject_id": "t_bulk", "balance": 7, "total": 7},
+        {"subject_type": "user", "subject_id": "u_bulk", "balance": 180, "total": 180},
+    ]
+    with pytest.raises(errors.CheckViolation, match="has 180, needs 181"):
+        spend(db, ("user", "u_bulk"), 181, "too-much")
+
+
+def test_a_transaction_that_adds_credits_then_spends_them_does_not_deadlock(world: World) -> None:
+    """The app adds an entry and spends in one transaction while another spend for the same
+    subject waits: both go through the subject's running total, in one order."""
+    db, _, _ = world
+    entry = (
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) VALUES ('test', 'user', 'u_both', %s, 'adjustment', %s)"
+    )
+    db.execute(entry, [10, "seed"])
+    outcome: list[object] = []
+    with psycopg.connect(db.info.dsn, row_factory=dict_row) as first:
+        first.execute(entry, [20, "top-up"])
+
+        def other_spend() -> None:
+            with psycopg.connect(db.info.dsn, autocommit=True, row_factory=dict_row) as conn:
+                try:
+                    outcome.append(spend(conn, ("user", "u_both"), 25, "other"))
+                except psycopg.Error as exc:
+                    outcome.append(exc)
+
+        waiting = threading.Thread(target=other_spend)
+        waiting.start()
+        waiting.join(0.5)
+        assert waiting.is_alive(), "the other spend must wait for the open top-up"
+        assert spend(first, ("user", "u_both"), 5, "own")["amount"] == -5
+        first.commit()
+    waiting.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], dict), outcome
+    assert h.balance(db, "user", "u_both") == 0

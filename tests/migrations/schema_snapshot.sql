@@ -866,7 +866,7 @@ COMMENT ON FUNCTION payments.project_payment(p_payment payments.payment_history)
 
 CREATE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:1576b44572c8fa10 $$;
+    AS $$ body sha256:b10d496583ab49e2 $$;
 
 
 --
@@ -1059,15 +1059,15 @@ COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject:
 CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:8bea35260ec1e362 $$;
+    AS $$ body sha256:cf3855c46d2f4ed9 $$;
 
 
 --
 -- Name: FUNCTION spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) IS 'Spends credits for a subject, never overdrawing: spends of one subject are serialised by a lock and
-the balance (its running total in payments.credit_totals) is checked inside it (insufficient credits raise check_violation and spend nothing).
+COMMENT ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) IS 'Spends credits for a subject, never overdrawing: spends of one subject are serialised on its running
+total (payments.credit_totals, locked) and the balance is checked inside that lock (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
 End users may spend only for subjects payments.can_spend_for_subject allows.';
 
@@ -1215,14 +1215,15 @@ CREATE FUNCTION payments.tg_credit_ledger__append_only() RETURNS trigger
 CREATE FUNCTION payments.tg_credit_ledger__total() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:e08d5de8605b6a20 $$;
+    AS $$ body sha256:e637e8ee5e7dbbb0 $$;
 
 
 --
 -- Name: FUNCTION tg_credit_ledger__total(); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.tg_credit_ledger__total() IS 'Trigger function: adds a new ledger entry to its subject''s payments.credit_totals row.';
+COMMENT ON FUNCTION payments.tg_credit_ledger__total() IS 'Trigger function: adds a statement''s new ledger entries to their subjects'' payments.credit_totals
+rows.';
 
 
 --
@@ -2809,7 +2810,7 @@ CREATE TRIGGER _200_catch_up_with_payment AFTER INSERT OR UPDATE OF stripe_check
 -- Name: credit_ledger _200_total; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER _200_total AFTER INSERT ON public.credit_ledger FOR EACH ROW EXECUTE FUNCTION payments.tg_credit_ledger__total();
+CREATE TRIGGER _200_total AFTER INSERT ON public.credit_ledger REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT EXECUTE FUNCTION payments.tg_credit_ledger__total();
 
 
 --

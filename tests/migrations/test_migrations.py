@@ -188,3 +188,35 @@ def test_every_table_has_row_level_security_enabled_and_forced(
     assert rows, f"no tables in {schema}"
     for row in rows:
         assert row["relrowsecurity"] and row["relforcerowsecurity"], f"{schema}.{row['relname']}"
+
+
+def test_rolling_back_the_credit_totals_leaves_a_ledger_that_takes_entries(
+    pgpay_databases: DatabaseFactory,
+) -> None:
+    """0009's rollback takes its triggers with its table: the ledger still takes entries (the
+    sql/ of the release before 0009 then sums it again for spends)."""
+    name = pgpay_databases.create_empty()
+    url = pgpay_databases.url_for(name)
+    entry = (
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) VALUES ('test', 'user', 'u1', %s, 'adjustment', %s)"
+    )
+    try:
+        migrate.migrate(url)
+        stems = [path.stem for path in migrate.migration_files()]
+        steps = len(stems) - stems.index("0009-credit-totals")
+        assert migrate.rollback(url, steps=steps).rolled_back[-1] == "0009-credit-totals"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(entry, [5, "after-rollback"])
+            triggers = conn.execute(
+                "SELECT count(*) FROM pg_catalog.pg_trigger"
+                " WHERE tgrelid = 'public.credit_ledger'::regclass AND NOT tgisinternal"
+            ).fetchone()
+        assert triggers == (1,)  # the append-only guard alone
+        migrate.migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(entry, [7, "after-forward"])
+            totals = conn.execute("SELECT balance FROM payments.credit_totals").fetchall()
+        assert totals == [(12,)]
+    finally:
+        pgpay_databases.drop(name)
