@@ -188,26 +188,34 @@ END
 $$;
 
 COMMENT ON FUNCTION payments.tg_catalog__reproject() IS
-'A price or product seen for the first time, a price moved to another product or a product whose
-entitlements changed re-projects the subscriptions and one-time purchases that use it.';
+'A price or product seen for the first time, a price moved to another product or renamed (lookup key,
+nickname), or a product whose entitlements or name changed re-projects the subscriptions and one-time
+purchases that use it.';
 
 CREATE OR REPLACE TRIGGER _200_reproject_on_arrival
 AFTER INSERT ON payments.prices
 FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 -- A price already known changes what its buyers hold only by moving to another product (its
--- credits count at payment time; entitlements are the product's).
+-- credits count at payment time; entitlements are the product's), and the plan name a team
+-- sees through its lookup key or nickname.
 CREATE OR REPLACE TRIGGER _201_reproject_on_change
 AFTER UPDATE ON payments.prices
-FOR EACH ROW WHEN (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)
+FOR EACH ROW WHEN (
+    (old.stripe_product_id, old.lookup_key, old.nickname)
+    IS DISTINCT FROM (new.stripe_product_id, new.lookup_key, new.nickname)
+)
 EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 CREATE OR REPLACE TRIGGER _200_reproject_on_arrival
 AFTER INSERT ON payments.products
 FOR EACH ROW EXECUTE FUNCTION payments.tg_catalog__reproject();
 
--- A product already known changes what its buyers hold only through its entitlements.
+-- A product already known changes what its buyers hold only through its entitlements, and the
+-- plan name a team sees through its name.
 CREATE OR REPLACE TRIGGER _201_reproject_on_change
 AFTER UPDATE ON payments.products
-FOR EACH ROW WHEN (old.metadata -> 'entitlements' IS DISTINCT FROM new.metadata -> 'entitlements')
+FOR EACH ROW WHEN (
+    (old.metadata -> 'entitlements', old.name) IS DISTINCT FROM (new.metadata -> 'entitlements', new.name)
+)
 EXECUTE FUNCTION payments.tg_catalog__reproject();

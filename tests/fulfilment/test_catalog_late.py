@@ -140,3 +140,25 @@ def test_catalog_credit_changes_leave_what_was_sold_untouched(db: h.Conn) -> Non
         after = db.execute(writes).fetchone()
     assert before is not None and after == before
     assert [(h.balance(db, "user", u), h.active_keys(db, u)) for u in ("u1", "u2")] == held
+
+
+def test_a_renamed_plan_shows_on_the_team_at_once(db: h.Conn) -> None:
+    """A team's plan name comes from the price's lookup key, else the product's name: changing
+    either shows on team_billing_status without waiting for the next subscription event."""
+    f = h.factory(18)
+    cat = h.build_catalog(f)
+    h.ingest(db, cat.events)
+    h.ingest(
+        db, f.subscription_lifecycle("team", "t1", cat.prices["team"], quantity=3, end="active")
+    )
+    assert h.team_row(db, "team", "t1")["plan"] == "team_monthly"
+
+    f.tick(60)
+    h.ingest(db, [f.event("price.updated", dict(cat.prices["team"], lookup_key="team_v2"))])
+    assert h.team_row(db, "team", "t1")["plan"] == "team_v2"
+
+    f.tick(60)
+    h.ingest(db, [f.event("price.updated", dict(cat.prices["team"], lookup_key=None))])
+    f.tick(60)
+    h.ingest(db, [f.event("product.updated", dict(cat.products["team"], name="Team Plus"))])
+    assert h.team_row(db, "team", "t1")["plan"] == "Team Plus"

@@ -1178,8 +1178,9 @@ CREATE FUNCTION payments.tg_catalog__reproject() RETURNS trigger
 -- Name: FUNCTION tg_catalog__reproject(); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.tg_catalog__reproject() IS 'A price or product seen for the first time, a price moved to another product or a product whose
-entitlements changed re-projects the subscriptions and one-time purchases that use it.';
+COMMENT ON FUNCTION payments.tg_catalog__reproject() IS 'A price or product seen for the first time, a price moved to another product or renamed (lookup key,
+nickname), or a product whose entitlements or name changed re-projects the subscriptions and one-time
+purchases that use it.';
 
 
 --
@@ -2761,14 +2762,14 @@ CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.subscr
 -- Name: prices _201_reproject_on_change; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.prices FOR EACH ROW WHEN ((old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)) EXECUTE FUNCTION payments.tg_catalog__reproject();
+CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.prices FOR EACH ROW WHEN ((((old.stripe_product_id IS DISTINCT FROM new.stripe_product_id) OR (old.lookup_key IS DISTINCT FROM new.lookup_key)) OR (old.nickname IS DISTINCT FROM new.nickname))) EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 
 --
 -- Name: products _201_reproject_on_change; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.products FOR EACH ROW WHEN (((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text))) EXECUTE FUNCTION payments.tg_catalog__reproject();
+CREATE TRIGGER _201_reproject_on_change AFTER UPDATE ON payments.products FOR EACH ROW WHEN ((((old.metadata -> 'entitlements'::text) IS DISTINCT FROM (new.metadata -> 'entitlements'::text)) OR (old.name IS DISTINCT FROM new.name))) EXECUTE FUNCTION payments.tg_catalog__reproject();
 
 
 --
