@@ -446,3 +446,25 @@ def subscription_of(events: Sequence[Mapping[str, Any]]) -> JSON:
 def ts(value: Any) -> int:
     """A timestamptz read from the database as a Unix timestamp."""
     return int(value.timestamp())
+
+
+TABLE_COUNTERS = ("seq_scan", "seq_tup_read", "idx_tup_fetch", "n_tup_ins", "n_tup_upd")
+
+
+@contextlib.contextmanager
+def table_activity(conn: Conn, *tables: str) -> Iterator[dict[str, int]]:
+    """Run the block in one transaction; the dict it yields is then filled with how much the
+    block scanned, read and wrote of `tables` (summed): pg_stat_xact_user_tables after less
+    before, since the counters may still hold earlier transactions' work not yet reported."""
+    query = (
+        "SELECT "
+        + ", ".join(f"coalesce(sum({c}), 0)::bigint AS {c}" for c in TABLE_COUNTERS)
+        + " FROM pg_catalog.pg_stat_xact_user_tables WHERE relid = ANY(%s::regclass[])"
+    )
+    activity: dict[str, int] = {}
+    with conn.transaction():
+        before = conn.execute(query, [list(tables)]).fetchone()
+        yield activity
+        after = conn.execute(query, [list(tables)]).fetchone()
+    assert before is not None and after is not None
+    activity.update({c: int(after[c]) - int(before[c]) for c in TABLE_COUNTERS})
