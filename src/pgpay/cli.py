@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Literal
 
 import psycopg
@@ -478,7 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM (a service manager, `docker stop`) ends pgpay as Ctrl-C does: through its clean-up,
+    so an embedded PostgreSQL it started is stopped, with the conventional status 128 + 15. The
+    server hands the signal on here once it has drained its requests."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():  # where signals can be handled
+        signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("yoyo").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from pgpay import migrate
 from pgpay.embedded import EmbeddedPostgres, free_port
@@ -68,7 +69,14 @@ def wait_for(url: str, timeout: float = 60) -> int:
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
-def test_pgpay_run_serves_and_stops_cleanly_with_its_postgres(pgpay_home: Path) -> None:
+@pytest.mark.parametrize(
+    ("stop", "status"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 143)],  # Ctrl-C; a service manager, docker stop
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_pgpay_run_serves_and_stops_cleanly_with_its_postgres(
+    pgpay_home: Path, stop: signal.Signals, status: int
+) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "PGPAY_"))}
     env.pop("DATABASE_URL", None)
@@ -85,11 +93,11 @@ def test_pgpay_run_serves_and_stops_cleanly_with_its_postgres(pgpay_home: Path) 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
             assert b"pgpay_webhook_events" in response.read()
         assert EmbeddedPostgres(pgpay_home).is_running()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode in (0, 130), out  # 130: the conventional status after Ctrl-C
+    assert proc.returncode in (0, status), out  # 128 + the signal: the conventional status
     assert "Traceback" not in out
     assert not EmbeddedPostgres(pgpay_home).is_running()
