@@ -735,7 +735,8 @@ def run(args: argparse.Namespace) -> str:
 
         if server is not None:
             stop_process(server)
-            if server.returncode not in (0, -signal.SIGTERM, None):  # uvicorn re-raises SIGTERM
+            # 128 + SIGTERM: pgpay's status after SIGTERM, which uvicorn raises again once drained
+            if server.returncode not in (0, 128 + signal.SIGTERM, None):
                 rounds[-1].pgpay.errors.append(f"pgpay serve exited with {server.returncode}")
         with psycopg.connect(database_url, autocommit=True) as conn:
             row = conn.execute("SELECT count(*) FROM payments.webhook_events").fetchone()
