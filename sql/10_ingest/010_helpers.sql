@@ -50,6 +50,22 @@ COMMENT ON FUNCTION payments.invoice_intent_payment(jsonb) IS
 'The invoice payment (API 2025-03-31 and later: invoice.payments) made by a payment intent: the paid
 one first, then the default one; NULL when the invoice lists none.';
 
+CREATE OR REPLACE FUNCTION payments.invoice_metadata(p_invoice jsonb)
+RETURNS jsonb
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(
+        p_invoice -> 'parent' -> 'subscription_details' -> 'metadata',
+        p_invoice -> 'subscription_details' -> 'metadata',
+        '{}'::jsonb
+    ) || coalesce(p_invoice -> 'metadata', '{}'::jsonb)
+$$;
+
+COMMENT ON FUNCTION payments.invoice_metadata(jsonb) IS
+'An invoice''s metadata as a payment''s: its subscription''s (API 2025-03-31: under
+parent.subscription_details; before: subscription_details), overlaid with the invoice''s own.';
+
 CREATE OR REPLACE FUNCTION payments.to_timestamptz(p_epoch jsonb)
 RETURNS timestamptz
 LANGUAGE sql

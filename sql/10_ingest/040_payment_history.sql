@@ -114,12 +114,7 @@ BEGIN
                 '_prior', v_row.metadata,
                 'checkout_session', v_raw -> 'checkout_session' -> 'metadata',
                 'payment_intent', CASE WHEN p_type = 'one_time_payment' THEN v_raw -> 'payment_intent' -> 'metadata' END,
-                'invoice', CASE WHEN v_raw ? 'invoice' THEN
-                    coalesce(
-                        v_raw -> 'invoice' -> 'parent' -> 'subscription_details' -> 'metadata',
-                        v_raw -> 'invoice' -> 'subscription_details' -> 'metadata', '{}'::jsonb
-                    ) || coalesce(v_raw -> 'invoice' -> 'metadata', '{}'::jsonb)
-                END,
+                'invoice', CASE WHEN v_raw ? 'invoice' THEN payments.invoice_metadata(v_raw -> 'invoice') END,
                 'refund', v_raw -> 'refund' -> 'metadata',
                 'dispute', v_raw -> 'dispute' -> 'metadata'
             )));
@@ -680,8 +675,7 @@ DECLARE
     v_subscription text := coalesce(
         payments.stripe_id(p_invoice -> 'subscription'), payments.stripe_id(v_details -> 'subscription')
     );
-    v_metadata jsonb := coalesce(v_details -> 'metadata', p_invoice -> 'subscription_details' -> 'metadata', '{}')
-        || coalesce(p_invoice -> 'metadata', '{}'::jsonb);
+    v_metadata jsonb := payments.invoice_metadata(p_invoice);
     v_payment jsonb;
     v_pi text;
     v_charge text;

@@ -140,7 +140,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:3ab1c75ce91b68ff $$;
+    AS $$ body sha256:8edfc5567622914d $$;
 
 
 --
@@ -570,6 +570,23 @@ CREATE FUNCTION payments.invoice_intent_payment(p_invoice jsonb) RETURNS jsonb
 
 COMMENT ON FUNCTION payments.invoice_intent_payment(p_invoice jsonb) IS 'The invoice payment (API 2025-03-31 and later: invoice.payments) made by a payment intent: the paid
 one first, then the default one; NULL when the invoice lists none.';
+
+
+--
+-- Name: invoice_metadata(jsonb); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.invoice_metadata(p_invoice jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ body sha256:fc43ad5208642b4e $$;
+
+
+--
+-- Name: FUNCTION invoice_metadata(p_invoice jsonb); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.invoice_metadata(p_invoice jsonb) IS 'An invoice''s metadata as a payment''s: its subscription''s (API 2025-03-31: under
+parent.subscription_details; before: subscription_details), overlaid with the invoice''s own.';
 
 
 --
@@ -1341,7 +1358,7 @@ its payment intent or charge); returns that payment (all NULL when it has not ar
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:a2dbfbbff103f8fa $$;
+    AS $$ body sha256:7dbb5656be28a74f $$;
 
 
 --
@@ -3708,6 +3725,14 @@ REVOKE ALL ON FUNCTION payments.ingest_stripe_event(environment text, event json
 
 REVOKE ALL ON FUNCTION payments.invoice_intent_payment(p_invoice jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.invoice_intent_payment(p_invoice jsonb) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION invoice_metadata(p_invoice jsonb); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.invoice_metadata(p_invoice jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.invoice_metadata(p_invoice jsonb) TO pgpay_writer;
 
 
 --
