@@ -190,6 +190,21 @@ COMMENT ON FUNCTION payments.merge_payment_status(text, text, text, bigint, bigi
 'The status a payment_history row moves to: the higher-ranked of old and new, with succeeded payments
 becoming partially_refunded or refunded from the refunded amount.';
 
+CREATE OR REPLACE FUNCTION payments.is_subject_id(p_value text)
+RETURNS boolean
+LANGUAGE sql
+IMMUTABLE
+AS $$
+    -- (a length limit and `*`, not {0,254}: PostgreSQL runs a bounded repetition as that many
+    -- copies of its atom, about 45 microseconds for a uuid against well under one)
+    SELECT pg_catalog.char_length(p_value) <= 255
+        AND p_value OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9_.:@|-]*$'
+$$;
+
+COMMENT ON FUNCTION payments.is_subject_id(text) IS
+'Whether a text is a valid payments.subject_id (the domain''s rule: 1-255 of [A-Za-z0-9_.:@|-], alnum
+first), for values that must be refused quietly instead of raising at the cast. Inlined by the planner.';
+
 CREATE OR REPLACE FUNCTION payments.subject_from_metadata(
     p_metadata jsonb, OUT subject_type text, OUT subject_id text
 )
@@ -204,7 +219,7 @@ BEGIN
     IF v_type IS NULL OR v_id IS NULL THEN
         RETURN;
     END IF;
-    IF v_id !~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
+    IF NOT payments.is_subject_id(v_id)
         OR NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = v_type) THEN
         RETURN;
     END IF;

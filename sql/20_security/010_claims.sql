@@ -55,7 +55,7 @@ SET search_path = pg_catalog
 AS $$
     SELECT CASE
         WHEN jsonb_typeof(c.claims -> 'sub') = 'string'
-            AND c.claims ->> 'sub' ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'
+            AND payments.is_subject_id(c.claims ->> 'sub')
             AND jsonb_typeof(c.claims -> 'role') = 'string'
             AND c.claims ->> 'role' NOT IN ('', 'anon')
             THEN c.claims ->> 'sub'

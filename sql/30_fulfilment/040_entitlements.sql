@@ -11,7 +11,8 @@ AS $$
     FROM payments.products AS p,
         unnest(string_to_array(coalesce(p.metadata ->> 'entitlements', ''), ',')) AS k
     WHERE p.environment = p_environment AND p.stripe_product_id = p_product_id
-        AND btrim(k) ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'
+        -- (the rule of user_entitlements.entitlement_key: 1-100 of [A-Za-z0-9_.:-], alnum first)
+        AND char_length(btrim(k)) <= 100 AND btrim(k) ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'
 $$;
 
 COMMENT ON FUNCTION payments.product_entitlement_keys(text, text) IS

@@ -49,7 +49,7 @@ CREATE DOMAIN payments.stripe_environment AS text
 --
 
 CREATE DOMAIN payments.subject_id AS text
-	CONSTRAINT "subject_id must be 1-255 of [A-Za-z0-9_.:@|-], alnum first" CHECK ((VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]{0,254}$'::text));
+	CONSTRAINT "subject_id must be 1-255 of [A-Za-z0-9_.:@|-], alnum first" CHECK (((char_length(VALUE) <= 255) AND (VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]*$'::text)));
 
 
 --
@@ -459,7 +459,7 @@ Call it qualified: payments.current_role() (a bare current_role is SQL''s own ke
 CREATE FUNCTION payments.current_user_id() RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $_$ body sha256:a9900f82e383a01f $_$;
+    AS $$ body sha256:b64e7f2a51c426ac $$;
 
 
 --
@@ -669,6 +669,23 @@ Keeping the maximum makes the final state independent of delivery order and dupl
 
 
 --
+-- Name: is_subject_id(text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_subject_id(p_value text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $_$ body sha256:8e69fdab9e8dfe12 $_$;
+
+
+--
+-- Name: FUNCTION is_subject_id(p_value text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_subject_id(p_value text) IS 'Whether a text is a valid payments.subject_id (the domain''s rule: 1-255 of [A-Za-z0-9_.:@|-], alnum
+first), for values that must be refused quietly instead of raising at the cast. Inlined by the planner.';
+
+
+--
 -- Name: is_terminal_subscription_status(text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -851,7 +868,7 @@ CREATE FUNCTION payments.price_product(p_environment text, p_price_id text) RETU
 
 CREATE FUNCTION payments.product_entitlement_keys(p_environment text, p_product_id text) RETURNS SETOF text
     LANGUAGE sql STABLE
-    AS $_$ body sha256:cf6e72b506bceb6c $_$;
+    AS $_$ body sha256:a6c5e5df7ec3fb9b $_$;
 
 
 --
@@ -1111,7 +1128,7 @@ COMMENT ON FUNCTION payments.stripe_id(p_value jsonb) IS 'The id of a Stripe exp
 
 CREATE FUNCTION payments.subject_from_metadata(p_metadata jsonb, OUT subject_type text, OUT subject_id text) RETURNS record
     LANGUAGE plpgsql STABLE
-    AS $_$ body sha256:bf2c2cb9854e4d66 $_$;
+    AS $$ body sha256:fd6c5b843dadbc71 $$;
 
 
 --
@@ -2128,7 +2145,7 @@ CREATE TABLE public.user_entitlements (
     valid_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT user_entitlements_entitlement_key_check CHECK ((entitlement_key ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$'::text)),
+    CONSTRAINT user_entitlements_entitlement_key_check CHECK (((char_length(entitlement_key) <= 100) AND (entitlement_key ~ '^[A-Za-z0-9][A-Za-z0-9_.:-]*$'::text))),
     CONSTRAINT user_entitlements_source_type_check CHECK ((source_type = ANY ('{subscription,one_time_payment}'::text[])))
 );
 
@@ -3779,6 +3796,16 @@ GRANT ALL ON FUNCTION payments.is_member(p_subject_type text, p_subject_id text)
 
 REVOKE ALL ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.is_newer(p_new_at timestamp with time zone, p_new_rank integer, p_new_raw jsonb, p_old_at timestamp with time zone, p_old_rank integer, p_old_raw jsonb) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION is_subject_id(p_value text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_subject_id(p_value text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_subject_id(p_value text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.is_subject_id(p_value text) TO anon;
+GRANT ALL ON FUNCTION payments.is_subject_id(p_value text) TO authenticated;
 
 
 --

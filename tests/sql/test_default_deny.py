@@ -75,6 +75,7 @@ END_USER_FUNCTIONS = {
     "current_role",
     "current_user_id",
     "current_user_uuid",
+    "is_subject_id",
     "is_group_subject_type",
     "current_membership_role",
     "is_member",
