@@ -40,7 +40,9 @@ AS $$
         WHEN jsonb_typeof(c.claims -> 'role') = 'string' AND c.claims ->> 'role' <> '' THEN c.claims ->> 'role'
         ELSE 'anon'
     END
-    FROM (SELECT payments.current_claims() AS claims) AS c
+    -- (OFFSET 0 keeps the claims a subquery read once: pulled up, each c.claims above would parse
+    -- the setting again)
+    FROM (SELECT payments.current_claims() AS claims OFFSET 0) AS c
 $$;
 
 COMMENT ON FUNCTION payments.current_role() IS
@@ -49,18 +51,23 @@ Call it qualified: payments.current_role() (a bare current_role is SQL''s own ke
 
 CREATE OR REPLACE FUNCTION payments.current_user_id()
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog
 AS $$
-    SELECT CASE
-        WHEN jsonb_typeof(c.claims -> 'sub') = 'string'
-            AND payments.is_subject_id(c.claims ->> 'sub')
-            AND jsonb_typeof(c.claims -> 'role') = 'string'
-            AND c.claims ->> 'role' NOT IN ('', 'anon')
-            THEN c.claims ->> 'sub'
-    END
-    FROM (SELECT payments.current_claims() AS claims) AS c
+-- (PL/pgSQL, not SQL: row-level security calls it for every row, often from inside other helpers,
+-- and a SQL function that cannot be inlined is parsed and planned again at each such call)
+DECLARE
+    v_claims jsonb := payments.current_claims();
+BEGIN
+    IF jsonb_typeof(v_claims -> 'sub') = 'string'
+        AND payments.is_subject_id(v_claims ->> 'sub')
+        AND jsonb_typeof(v_claims -> 'role') = 'string'
+        AND v_claims ->> 'role' NOT IN ('', 'anon') THEN
+        RETURN v_claims ->> 'sub';
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 COMMENT ON FUNCTION payments.current_user_id() IS

@@ -1,16 +1,20 @@
 -- Who may act for a billing subject: membership lookups and the rules the policies and the spend
 -- function call. is_member / is_billing_admin are created only when missing, so an app's own stay.
 
+-- The helpers row-level security calls for every row are PL/pgSQL: a SQL function with a SET clause
+-- is never inlined, and called from inside another it is parsed and planned again at every call.
 CREATE OR REPLACE FUNCTION payments.is_group_subject_type(p_subject_type text)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog
 AS $$
-    SELECT coalesce(
+BEGIN
+    RETURN coalesce(
         (SELECT t.is_group FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type),
         FALSE
-    )
+    );
+END
 $$;
 
 COMMENT ON FUNCTION payments.is_group_subject_type(text) IS
@@ -18,16 +22,20 @@ COMMENT ON FUNCTION payments.is_group_subject_type(text) IS
 
 CREATE OR REPLACE FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text)
 RETURNS text
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
-    SELECT m.role
-    FROM payments.memberships AS m
-    WHERE m.subject_type = p_subject_type
-        AND m.subject_id::text = p_subject_id
-        AND m.user_id::text = payments.current_user_id()
+BEGIN
+    RETURN (
+        SELECT m.role
+        FROM payments.memberships AS m
+        WHERE m.subject_type = p_subject_type
+            AND m.subject_id::text = p_subject_id
+            AND m.user_id::text = payments.current_user_id()
+    );
+END
 $$;
 
 COMMENT ON FUNCTION payments.current_membership_role(text, text) IS

@@ -421,9 +421,9 @@ missing, empty, not JSON or not an object. Never raises.';
 --
 
 CREATE FUNCTION payments.current_membership_role(p_subject_type text, p_subject_id text) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:2ed5f0b5cfd3bb81 $$;
+    AS $$ body sha256:e427fbd6dc92f975 $$;
 
 
 --
@@ -441,7 +441,7 @@ or NULL. Only ever about the caller. Runs as pgpay_writer, which may read paymen
 CREATE FUNCTION payments."current_role"() RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:bba21ae143b36b00 $$;
+    AS $$ body sha256:9b8958954579e82b $$;
 
 
 --
@@ -457,9 +457,9 @@ Call it qualified: payments.current_role() (a bare current_role is SQL''s own ke
 --
 
 CREATE FUNCTION payments.current_user_id() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:b64e7f2a51c426ac $$;
+    AS $$ body sha256:db15890214ed54f4 $$;
 
 
 --
@@ -621,9 +621,9 @@ payments.memberships; an app may redefine it to read its own tables (see README)
 --
 
 CREATE FUNCTION payments.is_group_subject_type(p_subject_type text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:201aac40ce58ae19 $$;
+    AS $$ body sha256:32a5de76e8a92cc5 $$;
 
 
 --
@@ -3384,7 +3384,11 @@ COMMENT ON POLICY credit_ledger__all__writer ON public.credit_ledger IS 'The pgp
 -- Name: credit_ledger credit_ledger__select__subject; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY credit_ledger__select__subject ON public.credit_ledger FOR SELECT TO authenticated USING (payments.can_read_subject(subject_type, (subject_id)::text));
+CREATE POLICY credit_ledger__select__subject ON public.credit_ledger FOR SELECT TO authenticated USING (
+CASE
+    WHEN (subject_type = 'user'::text) THEN ((subject_id)::text = ( SELECT payments.current_user_id() AS current_user_id))
+    ELSE payments.can_read_subject(subject_type, (subject_id)::text)
+END);
 
 
 --
@@ -3419,7 +3423,12 @@ COMMENT ON POLICY orders__all__writer ON public.orders IS 'The pgpay writer (the
 -- Name: orders orders__select__subject; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY orders__select__subject ON public.orders FOR SELECT TO authenticated USING ((payments.can_read_subject(subject_type, (subject_id)::text) OR ((subject_type IS NULL) AND (created_by = ( SELECT payments.current_user_id() AS current_user_id)))));
+CREATE POLICY orders__select__subject ON public.orders FOR SELECT TO authenticated USING (
+CASE
+    WHEN (subject_type = 'user'::text) THEN ((subject_id)::text = ( SELECT payments.current_user_id() AS current_user_id))
+    WHEN (subject_type IS NULL) THEN (created_by = ( SELECT payments.current_user_id() AS current_user_id))
+    ELSE payments.can_read_subject(subject_type, (subject_id)::text)
+END);
 
 
 --

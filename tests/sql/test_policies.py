@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import product
 from typing import Any
 
 import psycopg
@@ -535,3 +536,52 @@ def test_a_caller_block_rolls_back(seeded: psycopg.Connection[DictRow]) -> None:
     after = seeded.execute("SELECT count(*) AS n FROM payments.checkout_sessions").fetchone()
     assert before == after
     assert seeded.execute("SELECT current_user AS u").fetchone() == {"u": "postgres"}
+
+
+def test_reading_many_rows_reads_the_claims_once_for_own_rows_and_twice_a_row_for_a_group(
+    pgpay_db: psycopg.Connection[DictRow],
+) -> None:
+    """Row-level security on the ledger and orders: a user's own rows compare with the caller's id
+    worked out once per query, a group's rows ask the membership helpers once per row. (The claims
+    were parsed five times per current_user_id() call and once more per helper before: 1,000 rows
+    took about a second.)"""
+    rows = 300
+    pgpay_db.execute(
+        "INSERT INTO payments.memberships (subject_type, subject_id, user_id, role) "
+        "VALUES ('team', %s, %s, 'member')",
+        (TEAM, MEMBER),
+    )
+    for stype, sid in (("user", MEMBER), ("team", TEAM), ("user", STRANGER)):
+        pgpay_db.execute(
+            "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+            " source_key) SELECT 'test', %s, %s, 1, 'adjustment', %s || g"
+            " FROM generate_series(1, %s) AS g",
+            (stype, sid, f"{stype}:{sid}:", rows),
+        )
+        pgpay_db.execute(
+            "INSERT INTO public.orders (environment, subject_type, subject_id, amount, currency)"
+            " SELECT 'test', %s, %s, 100, 'usd' FROM generate_series(1, %s)",
+            (stype, sid, rows),
+        )
+    pgpay_db.execute("SET track_functions = 'all'")  # a superuser setting: before the role switch
+    counts = {}
+    with as_caller(pgpay_db, "authenticated", sub=MEMBER) as db:
+        for table, stype in product(("public.credit_ledger", "public.orders"), ("user", "team")):
+            before = db.scalar(CLAIM_READS)
+            seen = db.scalar(
+                f"SELECT count(*) FROM {table} WHERE subject_type = %s",  # type: ignore[arg-type]
+                (stype,),
+            )
+            counts[table, stype] = (seen, db.scalar(CLAIM_READS) - before)
+    for table in ("public.credit_ledger", "public.orders"):
+        own, own_reads = counts[table, "user"]
+        team, team_reads = counts[table, "team"]
+        assert own == rows and team == rows  # the stranger's rows stay hidden
+        assert own_reads <= 2  # the query's one current_user_id(), not one per row
+        assert team_reads <= 2 * rows + 10  # can_read_subject's and the membership lookup's
+
+
+CLAIM_READS = (
+    "SELECT coalesce(sum(f.calls), 0) FROM pg_catalog.pg_stat_xact_user_functions AS f"
+    " WHERE f.schemaname = 'payments' AND f.funcname = 'current_claims'"
+)
