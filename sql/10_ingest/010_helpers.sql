@@ -102,17 +102,13 @@ RETURNS integer
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE p_status
-        WHEN 'incomplete' THEN 0
-        WHEN 'trialing' THEN 1
-        WHEN 'active' THEN 2
-        WHEN 'past_due' THEN 3
-        WHEN 'unpaid' THEN 4
-        WHEN 'paused' THEN 5
-        WHEN 'canceled' THEN 6
-        WHEN 'incomplete_expired' THEN 6
-        ELSE -1
-    END
+    -- (the ranks here and in the other *_rank functions are looked up in a constant: a CASE of text
+    -- comparisons is one function call per arm for PostgreSQL to set up, with its permission check,
+    -- in every transaction that evaluates it)
+    SELECT coalesce((
+        '{"incomplete": 0, "trialing": 1, "active": 2, "past_due": 3, "unpaid": 4, "paused": 5,
+          "canceled": 6, "incomplete_expired": 6}'::jsonb ->> p_status
+    )::integer, -1)
 $$;
 
 CREATE OR REPLACE FUNCTION payments.is_terminal_subscription_status(p_status text)
@@ -131,22 +127,15 @@ RETURNS integer
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE
-        WHEN p_type = 'refund' THEN
-            CASE p_status
-                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'succeeded' THEN 2
-                WHEN 'failed' THEN 3 WHEN 'canceled' THEN 3 ELSE -1
-            END
-        WHEN p_type = 'dispute' THEN
-            CASE p_status WHEN 'disputed' THEN 0 WHEN 'won' THEN 1 WHEN 'lost' THEN 1 ELSE -1 END
-        ELSE
-            CASE p_status
-                WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1 WHEN 'failed' THEN 2
-                WHEN 'canceled' THEN 3 WHEN 'uncollectible' THEN 3 WHEN 'void' THEN 4
-                WHEN 'succeeded' THEN 5 WHEN 'partially_refunded' THEN 6 WHEN 'refunded' THEN 7
-                ELSE -1
-            END
-    END
+    SELECT coalesce((
+        CASE p_type
+            WHEN 'refund' THEN
+                '{"pending": 0, "requires_action": 1, "succeeded": 2, "failed": 3, "canceled": 3}'::jsonb
+            WHEN 'dispute' THEN '{"disputed": 0, "won": 1, "lost": 1}'::jsonb
+            ELSE '{"pending": 0, "requires_action": 1, "failed": 2, "canceled": 3, "uncollectible": 3,
+                   "void": 4, "succeeded": 5, "partially_refunded": 6, "refunded": 7}'::jsonb
+        END ->> p_status
+    )::integer, -1)
 $$;
 
 COMMENT ON FUNCTION payments.payment_status_rank(text, text) IS
@@ -259,10 +248,9 @@ RETURNS integer
 LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT CASE p_source
-        WHEN 'manual' THEN 5 WHEN 'checkout' THEN 4 WHEN 'runtime' THEN 3 WHEN 'metadata' THEN 2
-        WHEN 'sync' THEN 1 ELSE 0
-    END
+    SELECT coalesce((
+        '{"manual": 5, "checkout": 4, "runtime": 3, "metadata": 2, "sync": 1}'::jsonb ->> p_source
+    )::integer, 0)
 $$;
 
 CREATE OR REPLACE FUNCTION payments.ensure_customer_mapping(

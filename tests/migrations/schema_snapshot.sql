@@ -140,7 +140,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:8edfc5567622914d $$;
+    AS $$ body sha256:a5a916b5a5d0ecf8 $$;
 
 
 --
@@ -707,7 +707,7 @@ COMMENT ON FUNCTION payments.is_terminal_subscription_status(p_status text) IS '
 
 CREATE FUNCTION payments.mapping_source_rank(p_source text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:022d0884f1fcc14d $$;
+    AS $$ body sha256:8c50a589fead2d56 $$;
 
 
 --
@@ -792,7 +792,7 @@ line items pgpay stored (or that the payload carried).';
 
 CREATE FUNCTION payments.payment_snapshot(p_type text, p_object_type text, p_object jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:76bb4974b63b6a92 $$;
+    AS $$ body sha256:0f0e9cd44ac026a8 $$;
 
 
 --
@@ -809,7 +809,7 @@ related charge or checkout session (the full objects are in webhook_events.paylo
 
 CREATE FUNCTION payments.payment_status_rank(p_type text, p_status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:8f0ff0a2d2415ccb $$;
+    AS $$ body sha256:4db0644074850fe8 $$;
 
 
 --
@@ -1162,7 +1162,7 @@ unpaid period; canceled, unpaid, incomplete, incomplete_expired and paused do no
 
 CREATE FUNCTION payments.subscription_status_rank(p_status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:d76a81585bd536e7 $$;
+    AS $$ body sha256:fcbe6c812ba52573 $$;
 
 
 --
