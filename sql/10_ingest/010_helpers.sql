@@ -186,7 +186,7 @@ IMMUTABLE
 AS $$
     -- (a length limit and `*`, not {0,254}: PostgreSQL runs a bounded repetition as that many
     -- copies of its atom, about 45 microseconds for a uuid against well under one)
-    SELECT pg_catalog.char_length(p_value) <= 255
+    SELECT pg_catalog.char_length(p_value) OPERATOR(pg_catalog.<=) 255
         AND p_value OPERATOR(pg_catalog.~) '^[A-Za-z0-9][A-Za-z0-9_.:@|-]*$'
 $$;
 

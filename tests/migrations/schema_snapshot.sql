@@ -674,7 +674,7 @@ Keeping the maximum makes the final state independent of delivery order and dupl
 
 CREATE FUNCTION payments.is_subject_id(p_value text) RETURNS boolean
     LANGUAGE sql IMMUTABLE
-    AS $_$ body sha256:8e69fdab9e8dfe12 $_$;
+    AS $_$ body sha256:e71f6f9dff13d1dd $_$;
 
 
 --

@@ -192,3 +192,33 @@ def test_the_rollback_restores_the_old_rules(pgpay_databases: DatabaseFactory) -
         assert migrate.migrate(url).applied[-1] == "0010-linear-id-checks"
     finally:
         pgpay_databases.drop(name)
+
+
+def test_an_app_keeping_subject_ids_in_an_array_still_migrates(
+    pgpay_databases: DatabaseFactory,
+) -> None:
+    """PostgreSQL cannot check a domain's new rule inside array or composite columns: 0010 (and its
+    rollback) then add the rule without checking the stored values again, which it accepted
+    already, instead of failing the migration."""
+    name = pgpay_databases.create_empty()
+    url = pgpay_databases.url_for(name)
+    try:
+        migrate.migrate(url)
+        stems = [path.stem for path in migrate.migration_files()]
+        steps = len(stems) - stems.index("0010-linear-id-checks")
+        migrate.rollback(url, steps=steps)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE public.app_teams (member_ids payments.subject_id[])")
+            conn.execute("INSERT INTO public.app_teams VALUES (ARRAY['u1', 'u2'])")
+        assert migrate.migrate(url).applied[-1] == "0010-linear-id-checks"
+        with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn:
+            rule = conn.execute(
+                "SELECT pg_get_constraintdef(oid) AS rule, convalidated"
+                " FROM pg_catalog.pg_constraint WHERE conname = %s",
+                [SUBJECT_RULE],
+            ).fetchone()
+            assert rule is not None and "*$" in rule["rule"] and not rule["convalidated"]
+            assert _domain_accepts(conn, ["u3", "a" * 256, "-x"]) == [True, False, False]
+        assert migrate.rollback(url, steps=steps).rolled_back[-1] == "0010-linear-id-checks"
+    finally:
+        pgpay_databases.drop(name)
