@@ -1112,7 +1112,7 @@ End users may spend only for subjects payments.can_spend_for_subject allows.';
 
 CREATE FUNCTION payments.stripe_id(p_value jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:872eaafd7053960d $$;
+    AS $$ body sha256:8bd9bc609e0c419b $$;
 
 
 --

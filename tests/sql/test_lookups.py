@@ -1,5 +1,6 @@
-"""The status and source ranks merges compare: looked up in a constant, they must give what their
-CASE form gave for every value, an unknown value and NULL."""
+"""Small helpers rewritten as lookups (fewer function calls for PostgreSQL to set up in each
+transaction): each must give what its CASE form gave. The status and source ranks merges compare,
+for every value, an unknown value and NULL; payments.stripe_id for every kind of JSON value."""
 
 from __future__ import annotations
 
@@ -98,3 +99,34 @@ def test_each_rank_is_what_its_case_form_gave(
         row for row in rows if row["got"] != row["expected"]
     ]
     assert len({row["got"] for row in rows}) >= 4  # the ranks really differ
+
+
+STRIPE_ID_CASE = """
+    CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{}' WHEN 'object' THEN v ->> 'id' END
+"""
+JSON_VALUES = [
+    '"cus_123"',
+    '""',
+    '{"id": "cus_123", "object": "customer"}',
+    '{"id": 5}',
+    '{"id": null}',
+    '{"id": {"nested": true}}',
+    "{}",
+    '["cus_123"]',
+    '[{"id": "cus_123"}]',
+    "5",
+    "true",
+    "null",
+    None,
+]
+
+
+def test_stripe_id_is_what_its_case_form_gave(pgpay_db: Conn) -> None:
+    rows = pgpay_db.execute(
+        f"SELECT v, payments.stripe_id(v) AS got, {STRIPE_ID_CASE} AS expected"  # type: ignore[arg-type]
+        " FROM unnest(%s::jsonb[]) AS v",
+        [JSON_VALUES],
+    ).fetchall()
+    assert len(rows) == len(JSON_VALUES)
+    assert all(row["got"] == row["expected"] for row in rows), rows
+    assert {row["got"] for row in rows} >= {"cus_123", "5", None}
