@@ -7,6 +7,8 @@ column and the keys read from product metadata."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from hypothesis import HealthCheck, given, settings
@@ -170,7 +172,10 @@ def test_the_sub_claim_and_product_keys_follow_the_same_rules(pgpay_db: Conn) ->
     assert found == expected and "a" * 100 in found and "a" * 101 not in found
 
 
-def test_the_rollback_restores_the_old_rules(pgpay_databases: DatabaseFactory) -> None:
+@contextmanager
+def _database_before_0010(pgpay_databases: DatabaseFactory) -> Iterator[tuple[str, int]]:
+    """A database migrated to the newest version and rolled back to just before 0010: its URL and
+    how many steps that rollback was."""
     name = pgpay_databases.create_empty()
     url = pgpay_databases.url_for(name)
     try:
@@ -178,6 +183,13 @@ def test_the_rollback_restores_the_old_rules(pgpay_databases: DatabaseFactory) -
         stems = [path.stem for path in migrate.migration_files()]
         steps = len(stems) - stems.index("0010-linear-id-checks")
         assert migrate.rollback(url, steps=steps).rolled_back[-1] == "0010-linear-id-checks"
+        yield url, steps
+    finally:
+        pgpay_databases.drop(name)
+
+
+def test_the_rollback_restores_the_old_rules(pgpay_databases: DatabaseFactory) -> None:
+    with _database_before_0010(pgpay_databases) as (url, _):
         with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn:
             rules = conn.execute(
                 "SELECT conname, pg_get_constraintdef(oid) AS rule FROM pg_catalog.pg_constraint"
@@ -190,8 +202,6 @@ def test_the_rollback_restores_the_old_rules(pgpay_databases: DatabaseFactory) -
             ]
             assert _domain_accepts(conn, EDGES) == _regex_accepts(conn, OLD_SUBJECT_ID, EDGES)
         assert migrate.migrate(url).applied[-1] == "0010-linear-id-checks"
-    finally:
-        pgpay_databases.drop(name)
 
 
 def test_an_app_keeping_subject_ids_in_an_array_still_migrates(
@@ -200,13 +210,7 @@ def test_an_app_keeping_subject_ids_in_an_array_still_migrates(
     """PostgreSQL cannot check a domain's new rule inside array or composite columns: 0010 (and its
     rollback) then add the rule without checking the stored values again, which it accepted
     already, instead of failing the migration."""
-    name = pgpay_databases.create_empty()
-    url = pgpay_databases.url_for(name)
-    try:
-        migrate.migrate(url)
-        stems = [path.stem for path in migrate.migration_files()]
-        steps = len(stems) - stems.index("0010-linear-id-checks")
-        migrate.rollback(url, steps=steps)
+    with _database_before_0010(pgpay_databases) as (url, steps):
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE public.app_teams (member_ids payments.subject_id[])")
             conn.execute("INSERT INTO public.app_teams VALUES (ARRAY['u1', 'u2'])")
@@ -220,5 +224,3 @@ def test_an_app_keeping_subject_ids_in_an_array_still_migrates(
             assert rule is not None and "*$" in rule["rule"] and not rule["convalidated"]
             assert _domain_accepts(conn, ["u3", "a" * 256, "-x"]) == [True, False, False]
         assert migrate.rollback(url, steps=steps).rolled_back[-1] == "0010-linear-id-checks"
-    finally:
-        pgpay_databases.drop(name)
