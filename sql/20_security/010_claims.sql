@@ -76,14 +76,20 @@ claim or role anon, no sub, a sub that is not a JSON string or not a valid payme
 
 CREATE OR REPLACE FUNCTION payments.current_user_uuid()
 RETURNS uuid
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog
 AS $$
-    SELECT CASE
-        WHEN u.id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN u.id::uuid
-    END
-    FROM (SELECT payments.current_user_id() AS id) AS u
+-- (PL/pgSQL like current_user_id, and asks it once: the SQL form's subquery was pulled up into
+-- both uses of the id)
+DECLARE
+    v_id text := payments.current_user_id();
+BEGIN
+    IF v_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+        RETURN v_id::uuid;
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 COMMENT ON FUNCTION payments.current_user_uuid() IS

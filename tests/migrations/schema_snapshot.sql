@@ -475,9 +475,9 @@ claim or role anon, no sub, a sub that is not a JSON string or not a valid payme
 --
 
 CREATE FUNCTION payments.current_user_uuid() RETURNS uuid
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $_$ body sha256:3027dedaf0d6c834 $_$;
+    AS $_$ body sha256:e90ad158c522de34 $_$;
 
 
 --
