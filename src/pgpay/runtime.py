@@ -40,6 +40,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
@@ -150,7 +151,7 @@ WHERE id = %(id)s AND (
     status = 'failed'
     OR (status = 'pending' AND updated_at < now() - make_interval(secs => %(stale)s))
 )
-RETURNING stripe_attempt
+RETURNING stripe_attempt, updated_at
 """
 _MAPPING_SQL = """
 SELECT stripe_customer_id FROM payments.stripe_customer_mappings
@@ -190,10 +191,12 @@ _ORDER_LINK_SQL = """
 UPDATE public.orders SET stripe_checkout_session_id = %s
 WHERE id = %s AND environment = %s AND status = 'pending'
 """
+# Only while the row is still this request's: a request that stayed in Stripe past the stale
+# limit may have been taken over (updated_at is the claim's time), and the retry owns it now.
 _CHECKOUT_FAILED_SQL = """
 UPDATE payments.checkout_sessions
 SET status = 'failed', last_error = %(error)s, stripe_attempt = stripe_attempt + %(kept)s
-WHERE id = %(id)s AND status = 'pending'
+WHERE id = %(id)s AND status = 'pending' AND updated_at = %(claimed_at)s
 """
 _INSERT_PORTAL_SQL = """
 INSERT INTO payments.customer_portal_sessions
@@ -698,11 +701,14 @@ class Runtime:
             inserted = cur.rowcount == 1
             await conn.execute("RESET ROLE")
             attempt = 0
-            if not inserted:
+            if inserted:  # the row's updated_at is the insert's now()
+                await cur.execute("SELECT now() AS claimed_at")
+                claimed_at = cast(DictRow, await cur.fetchone())["claimed_at"]
+            else:
                 existing = await self._existing_checkout(cur, environment, caller, body)
                 if isinstance(existing, Response):
                     return existing
-                row_id, attempt = existing
+                row_id, attempt, claimed_at = existing
             if body.order_id is not None:
                 await self._check_order(cur, environment, caller, body)
             customer = await self._mapped_customer(cur, environment, body.subject)
@@ -714,7 +720,14 @@ class Runtime:
                 found = await cur.fetchone()
                 customer_attempt = int(found["attempt"]) if found else 0
         return await self._open_checkout(
-            client, environment, caller, body, row_id, customer, (attempt, customer_attempt)
+            client,
+            environment,
+            caller,
+            body,
+            row_id,
+            customer,
+            (attempt, customer_attempt),
+            claimed_at,
         )
 
     @staticmethod
@@ -729,9 +742,10 @@ class Runtime:
         environment: Environment,
         caller: Caller,
         body: CheckoutRequest,
-    ) -> Response | tuple[str, int]:
+    ) -> Response | tuple[str, int, datetime]:
         """The answer to a retried idempotency key, or the row to attempt again (a failed one, or
-        one abandoned in `pending`), taken over for this request: its id and `stripe_attempt`."""
+        one abandoned in `pending`), taken over for this request: its id, `stripe_attempt` and the
+        time of the takeover."""
         await cur.execute(
             _FIND_CHECKOUT_SQL,
             {
@@ -760,7 +774,7 @@ class Runtime:
                 "request_in_progress",
                 "a request with this idempotency_key is still in progress; retry in a moment",
             )
-        return str(row["id"]), int(claimed["stripe_attempt"])
+        return str(row["id"]), int(claimed["stripe_attempt"]), claimed["updated_at"]
 
     @staticmethod
     async def _check_order(
@@ -810,11 +824,14 @@ class Runtime:
         row_id: str,
         customer: str | None,
         attempts: tuple[int, int],
+        claimed_at: datetime,
     ) -> Response:
         """Create the Stripe session (and, for a first purchase, the customer). `attempts` counts
         the earlier attempts whose error Stripe keeps under their idempotency key, of this row
         and of the subject's rows: from the first of them on, the checkout key and the customer
-        key name the attempt (Stripe would replay the kept error to the old key for 24 hours)."""
+        key name the attempt (Stripe would replay the kept error to the old key for 24 hours).
+        `claimed_at` is when this request took the row: a failure is recorded only if no retry
+        has taken it over since."""
         row_attempt, subject_attempt = attempts
         again = (f"attempt {row_attempt}",) if row_attempt else ()
         customer_again = (f"attempt {subject_attempt}",) if subject_attempt else ()
@@ -842,7 +859,12 @@ class Runtime:
             async with self.app.pool.connection() as conn:
                 await conn.execute(
                     _CHECKOUT_FAILED_SQL,
-                    {"error": failure.message, "kept": int(kept_under_key(exc)), "id": row_id},
+                    {
+                        "error": failure.message,
+                        "kept": int(kept_under_key(exc)),
+                        "id": row_id,
+                        "claimed_at": claimed_at,
+                    },
                 )
             raise _stripe_error(failure) from None
         async with self.app.pool.connection() as conn, conn.transaction():

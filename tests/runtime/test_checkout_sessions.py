@@ -5,6 +5,7 @@ and orders."""
 from __future__ import annotations
 
 import concurrent.futures
+import time
 import uuid
 from typing import Any
 
@@ -571,6 +572,43 @@ def test_an_abandoned_pending_row_is_taken_over_after_a_minute(
     session = session_of(runtime_server.checkout(body, make_token(USER)))
     assert session["id"] == row_id
     assert seed.checkout_row(row_id)["status"] == "open"
+
+
+def test_a_request_taken_over_while_in_stripe_leaves_the_row_to_the_retry(
+    runtime_server: RuntimeServer, catalog: Catalog, seed: Seed
+) -> None:
+    """A request still waiting for Stripe past the stale limit is taken over by a retry. When its
+    own call then fails, the row stays the retry's (pending), so a third request is told to wait
+    instead of starting yet another Stripe call beside the retry's."""
+    body = one_time_body(catalog.one_time, idempotency_key="slow-stripe")
+    token = make_token(USER)
+    # The first call fails after 2 s (not retried); the retry's is answered after 6 s.
+    runtime_server.stripe.fail_next(
+        STRIPE_CHECKOUT, error_type="invalid_request_error", status=400, delay=2.0
+    )
+    runtime_server.stripe.fail_next(STRIPE_CHECKOUT, error_type=None, delay=6.0)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        first = pool.submit(runtime_server.checkout, body, token)
+        deadline = time.monotonic() + 5
+        while not seed.checkout_rows() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        (row,) = seed.checkout_rows()
+        assert row["status"] == "pending"
+        # The first request has been in Stripe "too long" (triggers off: keep the old time).
+        seed.db.execute("SET session_replication_role = replica")
+        seed.db.execute(
+            "UPDATE payments.checkout_sessions SET updated_at = now() - interval '2 minutes'"
+        )
+        seed.db.execute("RESET session_replication_role")
+        retry = pool.submit(runtime_server.checkout, body, token)
+        assert first.result().status_code != 200  # its Stripe call failed
+        assert seed.checkout_row(str(row["id"]))["status"] == "pending"  # the retry's
+        third = runtime_server.checkout(body, token)
+        assert third.status_code == 409 and third.json()["error"] == "request_in_progress"
+        session = session_of(retry.result())
+    assert session["id"] == str(row["id"])
+    assert seed.checkout_row(session["id"])["status"] == "open"
+    assert runtime_server.stripe.count("POST", STRIPE_CHECKOUT) == 2
 
 
 # ----------------------------------------------------------------------------- orders
