@@ -673,7 +673,7 @@ DECLARE
     v_subscription text := coalesce(
         payments.stripe_id(p_invoice -> 'subscription'), payments.stripe_id(v_details -> 'subscription')
     );
-    v_metadata jsonb := payments.invoice_metadata(p_invoice);
+    v_metadata jsonb;
     v_payment jsonb;
     v_pi text;
     v_charge text;
@@ -743,6 +743,8 @@ BEGIN
         END IF;
     END IF;
     v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
+    -- (worked out only now: the duplicate of invoice.paid returned above without needing it)
+    v_metadata := payments.invoice_metadata(p_invoice);
     v_subject := payments.resolve_subject(p_environment, v_metadata, v_customer);
     IF v_subject.subject_type IS NULL THEN
         SELECT s.subject_type, s.subject_id::text INTO v_subject
