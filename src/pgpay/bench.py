@@ -12,7 +12,8 @@ One run, one throw-away PostgreSQL, two kinds of phase:
 themselves, on connections kept from phase to phase (the database path alone).
 
 After a warm-up of both, R rounds each run one timed phase of each kind, side by side, on fresh
-events; the order alternates (pgpay first, then baseline first, ...), so a machine whose speed
+events, each round after an (untimed) `ANALYZE`, as autovacuum keeps statistics current on a
+database taking traffic (see `analyze`); the order alternates (pgpay first, then baseline first, ...), so a machine whose speed
 drifts during the run weighs on both alike. Each round's ratio compares two neighbouring phases;
 the verdict is their median. It prints events/s, latency percentiles and CPU milliseconds per
 event of each party (client, server, PostgreSQL), so a slow figure says where the time went.
@@ -601,7 +602,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=3, help="timed rounds, pgpay and baseline each (default 3)"
     )
-    parser.add_argument("--warmup", type=int, default=200, help="untimed events first (200)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=2000,
+        help="untimed events first (2000: tables of a size whose statistics lead to the plans "
+        "of a database in use)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="event generator seed (default 1)")
     parser.add_argument(
         "--via",
@@ -645,9 +652,15 @@ def interrupts_deferred() -> Iterator[None]:
 
 
 def analyze(database_url: str) -> None:
-    """What autovacuum does within a minute of a fresh install taking traffic: give the planner
-    statistics, so the timed run measures a database in its steady state rather than plans made
-    for empty tables."""
+    """What autovacuum keeps doing on a database taking traffic: statistics that describe the
+    tables as they are, so a round measures the steady state rather than plans made for tables a
+    fraction of their size.
+
+    Autovacuum re-analyzes a table once about a tenth of it changed, looking once a minute; the
+    bench grows its tables ten times over in less than that. Without this before every round,
+    the plans cached at the end of the warm-up stay (nothing invalidates them): at a 200-event
+    warm-up, one of them reads all of payment_history for every payment, and PostgreSQL's CPU per
+    event rose by a tenth with each further 4,000 events."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("ANALYZE")
 
@@ -720,10 +733,10 @@ def run(args: argparse.Namespace) -> str:
         print("warm-up of both ...", file=sys.stderr, flush=True)
         pgpay_phase("warm-up", slice(0, args.warmup))
         baseline_phase("warm-up", slice(0, args.warmup))
-        analyze(database_url)
         rounds: list[Round] = []
         for number in range(args.rounds):
             print(f"round {number + 1} of {args.rounds} ...", file=sys.stderr, flush=True)
+            analyze(database_url)
             pgpay_first = number % 2 == 0
             if pgpay_first:
                 http = pgpay_phase("pgpay", part(number))
