@@ -74,6 +74,17 @@ DECLARE
     v_snapshot jsonb;
     v_charge text;
     v_new payments.payment_history;
+    v_stray payments.payment_history;
+    v_stray_taken boolean := FALSE;
+    v_input integer;
+    v_in_type text;
+    v_in_object jsonb;
+    v_in_at timestamptz;
+    v_in_metadata jsonb;
+    v_in_status text;
+    v_in_failure text;
+    v_statuses text[];
+    v_status text;
 BEGIN
     IF p_key IS NULL THEN
         RETURN NULL;
@@ -99,6 +110,16 @@ BEGIN
             FOR UPDATE;
         END IF;
         v_found := FOUND;
+        -- A payment intent first seen on its own (new API shape: no invoice on it) was taken for a
+        -- one-time payment: its row goes, and what it learnt (its charge snapshot, status and
+        -- failure) is merged below as if those events had come for this invoice, in this one write.
+        IF p_type = 'subscription_invoice' AND p_payment_intent IS NOT NULL AND NOT v_stray_taken THEN
+            DELETE FROM payments.payment_history AS h
+            WHERE h.environment = p_environment AND h.type = 'one_time_payment'
+                AND h.stripe_payment_intent_id = p_payment_intent AND h.stripe_checkout_session_id IS NULL
+            RETURNING * INTO v_stray;
+            v_stray_taken := TRUE;
+        END IF;
 
         -- raw keeps the newest snapshot of each object type that spoke about this payment, with
         -- the event time it came from in raw._seen, and the newest failure in raw._failure.
@@ -117,33 +138,71 @@ BEGIN
                 'dispute', v_raw -> 'dispute' -> 'metadata'
             )));
         END IF;
-        IF p_object_type IS NOT NULL AND p_object IS NOT NULL THEN
-            v_snapshot := payments.payment_snapshot(p_type, p_object_type, p_object);
-            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> p_object_type)::double precision);
-            IF v_seen IS NULL OR p_event_at > v_seen
-                OR (p_event_at = v_seen AND v_snapshot > v_raw -> p_object_type) THEN
-                -- The snapshot, its time and its metadata replace the older ones of its type.
-                v_raw := v_raw || jsonb_build_object(
-                    p_object_type, v_snapshot,
-                    '_seen', coalesce(v_raw -> '_seen', '{}'::jsonb)
-                        || jsonb_build_object(p_object_type, extract(EPOCH FROM p_event_at)),
-                    '_metadata', coalesce(v_raw -> '_metadata', '{}'::jsonb)
-                        || jsonb_build_object(p_object_type, coalesce(p_metadata, '{}'::jsonb))
-                );
-            END IF;
-        END IF;
-        IF p_status = 'failed' AND p_failure_message IS NOT NULL THEN
-            v_failure_at := pg_catalog.to_timestamp((v_raw -> '_failure' ->> 'at')::double precision);
-            IF v_failure_at IS NULL OR p_event_at > v_failure_at
-                OR (p_event_at = v_failure_at AND p_failure_message < v_raw -> '_failure' ->> 'message') THEN
-                v_raw := v_raw || jsonb_build_object(
-                    '_failure',
-                    jsonb_build_object('at', extract(EPOCH FROM p_event_at), 'message', p_failure_message)
-                );
-            END IF;
-        END IF;
-
+        -- What this call brings, then what a stray payment brings: the charge snapshot it saw,
+        -- then its failure (each as its own call would merge it).
         v_new := v_row;
+        v_statuses := '{}';
+        FOR v_input IN 1..3 LOOP
+            IF v_input = 1 THEN
+                v_in_type := p_object_type;
+                v_in_object := p_object;
+                v_in_at := p_event_at;
+                v_in_metadata := p_metadata;
+                v_in_status := p_status;
+                v_in_failure := p_failure_message;
+            ELSIF v_stray.id IS NULL THEN
+                EXIT;
+            ELSIF v_input = 2 THEN
+                CONTINUE WHEN NOT v_stray.raw ? 'charge';
+                v_in_type := 'charge';
+                v_in_object := v_stray.raw -> 'charge';
+                v_in_at := pg_catalog.to_timestamp((v_stray.raw -> '_seen' ->> 'charge')::double precision);
+                v_in_metadata := '{}';
+                v_in_status := v_stray.status;
+                v_in_failure := NULL;
+            ELSE
+                CONTINUE WHEN NOT v_stray.raw ? '_failure';
+                v_in_type := NULL;
+                v_in_object := NULL;
+                v_in_at := pg_catalog.to_timestamp((v_stray.raw -> '_failure' ->> 'at')::double precision);
+                v_in_status := 'failed';
+                v_in_failure := v_stray.raw -> '_failure' ->> 'message';
+            END IF;
+            IF v_in_type IS NOT NULL AND v_in_object IS NOT NULL THEN
+                v_snapshot := payments.payment_snapshot(p_type, v_in_type, v_in_object);
+                v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> v_in_type)::double precision);
+                IF v_seen IS NULL OR v_in_at > v_seen
+                    OR (v_in_at = v_seen AND v_snapshot > v_raw -> v_in_type) THEN
+                    -- The snapshot, its time and its metadata replace the older ones of its type.
+                    v_raw := v_raw || jsonb_build_object(
+                        v_in_type, v_snapshot,
+                        '_seen', coalesce(v_raw -> '_seen', '{}'::jsonb)
+                            || jsonb_build_object(v_in_type, extract(EPOCH FROM v_in_at)),
+                        '_metadata', coalesce(v_raw -> '_metadata', '{}'::jsonb)
+                            || jsonb_build_object(v_in_type, coalesce(v_in_metadata, '{}'::jsonb))
+                    );
+                END IF;
+            END IF;
+            IF v_in_status = 'failed' AND v_in_failure IS NOT NULL THEN
+                v_failure_at := pg_catalog.to_timestamp((v_raw -> '_failure' ->> 'at')::double precision);
+                IF v_failure_at IS NULL OR v_in_at > v_failure_at
+                    OR (v_in_at = v_failure_at AND v_in_failure < v_raw -> '_failure' ->> 'message') THEN
+                    v_raw := v_raw || jsonb_build_object(
+                        '_failure',
+                        jsonb_build_object('at', extract(EPOCH FROM v_in_at), 'message', v_in_failure)
+                    );
+                END IF;
+            END IF;
+            v_statuses := v_statuses || v_in_status;
+            v_new.stripe_created := least(v_new.stripe_created, payments.to_timestamptz(v_in_object -> 'created'));
+            -- Only inputs that bring a snapshot date the row (a refund re-deriving its payment's
+            -- refunded amount does not: it may come before or after the payment).
+            v_new.last_event_at := CASE
+                WHEN v_in_type IS NULL THEN coalesce(v_new.last_event_at, v_in_at)
+                ELSE greatest(v_new.last_event_at, v_in_at)
+            END;
+        END LOOP;
+
         v_new.environment := p_environment;
         v_new.type := p_type;
         v_new.raw := v_raw;
@@ -189,10 +248,13 @@ BEGIN
                     OR r.stripe_charge_id = v_new.stripe_charge_id
                 );
         END IF;
-        v_new.status := payments.merge_payment_status(
-            p_type, v_row.status, coalesce(p_status, v_row.status, 'pending'), v_new.amount,
-            v_new.amount_refunded
-        );
+        v_new.status := v_row.status;
+        FOREACH v_status IN ARRAY v_statuses LOOP
+            v_new.status := payments.merge_payment_status(
+                p_type, v_new.status, coalesce(v_status, v_new.status, 'pending'), v_new.amount,
+                v_new.amount_refunded
+            );
+        END LOOP;
         IF v_row.subject_type IS NULL AND p_subject_type IS NOT NULL AND p_subject_id IS NOT NULL THEN
             v_new.subject_type := p_subject_type;
             v_new.subject_id := p_subject_id;
@@ -211,13 +273,6 @@ BEGIN
             || coalesce(v_raw -> '_metadata' -> 'invoice', '{}'::jsonb)
             || coalesce(v_raw -> '_metadata' -> 'refund', '{}'::jsonb)
             || coalesce(v_raw -> '_metadata' -> 'dispute', '{}'::jsonb);
-        v_new.stripe_created := least(v_row.stripe_created, payments.to_timestamptz(p_object -> 'created'));
-        -- Only events that bring a snapshot date the row (a refund re-deriving its payment's
-        -- refunded amount does not: it may come before or after the payment).
-        v_new.last_event_at := CASE
-            WHEN p_object_type IS NULL THEN coalesce(v_row.last_event_at, p_event_at)
-            ELSE greatest(v_row.last_event_at, p_event_at)
-        END;
 
         IF v_found AND v_new IS NOT DISTINCT FROM v_row THEN
             EXIT;  -- nothing new (a duplicate snapshot, an older one, a repeated status)
@@ -302,7 +357,10 @@ events come in, the row ends the same. Status by forward rank; the charge and th
 the newest snapshot that names them; the refunded amount from the live refund rows or the newest charge
 snapshot (p_amount_refunded is not used: it is derived); metadata from the newest snapshot of each object
 type (p_metadata goes with p_object), merged checkout session, charge, payment intent, invoice, refund,
-dispute, so a late older snapshot cannot overwrite a newer key; ids and the subject are filled once.';
+dispute, so a late older snapshot cannot overwrite a newer key; ids and the subject are filled once.
+A subscription invoice given its payment intent also takes over the one_time_payment row recorded
+for that intent before it was known to pay an invoice (its charge snapshot, status and failure), and
+removes it.';
 
 CREATE OR REPLACE FUNCTION payments.invoice_payment_for_intent(p_environment text, p_payment_intent text)
 RETURNS payments.payment_history
@@ -762,8 +820,7 @@ BEGIN
         p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
         p_metadata => v_metadata,
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
-    );
-    PERFORM payments.absorb_stray_payment(p_environment, v_id, v_pi);
+    );  -- (with v_pi, this also folds in a stray one-time payment of that intent)
 END
 $$;
 
@@ -771,48 +828,9 @@ COMMENT ON FUNCTION payments.apply_invoice(text, jsonb, timestamptz, text) IS
 'Records a subscription invoice payment (either API shape: subscription under parent.subscription_details,
 payment intent under payments); invoices without a subscription are not billing pgpay tracks.';
 
-CREATE OR REPLACE FUNCTION payments.absorb_stray_payment(
-    p_environment text, p_invoice_id text, p_payment_intent text
-)
-RETURNS void
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    v_stray payments.payment_history;
-BEGIN
-    IF p_payment_intent IS NULL THEN
-        RETURN;
-    END IF;
-    -- A payment intent first seen on its own (new API shape: no invoice on it) was taken for a
-    -- one-time payment: fold what it learnt into the invoice row and drop it.
-    DELETE FROM payments.payment_history AS h
-    WHERE h.environment = p_environment AND h.type = 'one_time_payment'
-        AND h.stripe_payment_intent_id = p_payment_intent AND h.stripe_checkout_session_id IS NULL
-    RETURNING * INTO v_stray;
-    IF v_stray.id IS NULL THEN
-        RETURN;
-    END IF;
-    IF v_stray.raw ? 'charge' THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'subscription_invoice', p_invoice_id,
-            CASE WHEN v_stray.status IN ('partially_refunded', 'refunded') THEN 'succeeded' ELSE v_stray.status END,
-            pg_catalog.to_timestamp((v_stray.raw -> '_seen' ->> 'charge')::double precision),
-            'charge', v_stray.raw -> 'charge', p_payment_intent => p_payment_intent
-        );
-    END IF;
-    IF v_stray.raw ? '_failure' THEN
-        PERFORM payments.upsert_payment_history(
-            p_environment, 'subscription_invoice', p_invoice_id, 'failed',
-            pg_catalog.to_timestamp((v_stray.raw -> '_failure' ->> 'at')::double precision), NULL, NULL,
-            p_failure_message => v_stray.raw -> '_failure' ->> 'message'
-        );
-    END IF;
-END
-$$;
-
-COMMENT ON FUNCTION payments.absorb_stray_payment(text, text, text) IS
-'Folds a one_time_payment row recorded for an intent that turned out to pay an invoice into the
-invoice''s row (its charge snapshot, status and failure), then removes it.';
+-- Folding a stray one-time payment into its invoice is part of upsert_payment_history now (one
+-- merge and one write instead of two); the function that did it as a second merge is gone.
+DROP FUNCTION IF EXISTS payments.absorb_stray_payment(text, text, text);
 
 CREATE OR REPLACE FUNCTION payments.apply_invoice_payment(
     p_environment text, p_invoice_payment jsonb, p_event_at timestamptz
@@ -836,8 +854,7 @@ BEGIN
         p_environment, 'subscription_invoice', v_invoice, NULL, p_event_at, NULL, NULL,
         p_payment_intent => v_pi,
         p_charge => payments.stripe_id(p_invoice_payment -> 'payment' -> 'charge')
-    );
-    PERFORM payments.absorb_stray_payment(p_environment, v_invoice, v_pi);
+    );  -- (this also folds in a stray one-time payment of that intent)
 END
 $$;
 

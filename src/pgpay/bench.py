@@ -13,10 +13,11 @@ themselves, on connections kept from phase to phase (the database path alone).
 
 After a warm-up of both, R rounds each run one timed phase of each kind, side by side, on fresh
 events, each round after an (untimed) `ANALYZE`, as autovacuum keeps statistics current on a
-database taking traffic (see `analyze`); the order alternates (pgpay first, then baseline first, ...), so a machine whose speed
-drifts during the run weighs on both alike. Each round's ratio compares two neighbouring phases;
-the verdict is their median. It prints events/s, latency percentiles and CPU milliseconds per
-event of each party (client, server, PostgreSQL), so a slow figure says where the time went.
+database taking traffic (see `analyze`). The order alternates (pgpay first, then baseline first,
+...), so a machine whose speed drifts during the run weighs on both alike. Each round's ratio
+compares two neighbouring phases; the verdict is their median. It prints events/s, latency
+percentiles and CPU milliseconds per event of each party (client, server, PostgreSQL), so a slow
+figure says where the time went.
 Everything it starts is stopped again, also on Ctrl-C.
 """
 

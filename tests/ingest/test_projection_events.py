@@ -706,6 +706,68 @@ def test_invoice_charge_and_intent_merge_into_the_invoice_row(db: Conn, f: Strip
     assert payment["status"] == "succeeded"
 
 
+PAYMENT_COLUMNS = (
+    "type", "status", "amount", "amount_refunded", "currency", "subject_type", "subject_id",
+    "stripe_customer_id", "stripe_payment_intent_id", "stripe_charge_id", "stripe_invoice_id",
+    "stripe_subscription_id", "stripe_refund_id", "failure_message",
+)  # fmt: skip
+
+
+def test_an_intent_seen_before_its_invoice_is_folded_into_the_invoice_row(
+    db: Conn, mirror: MirrorDatabase, f: StripeFactory
+) -> None:
+    """A payment's events that come before its invoice are kept as a one-time payment until the
+    invoice names the intent (the new API shape does not name the invoice on the intent). The
+    invoice then takes over what they learnt (a failed attempt, the charge that paid, a refund) in
+    one merge, and ends as if those events had come after it; the one-time payment is gone."""
+    cus, monthly, _, meta = recurring_setup(f)
+    sub = f.subscription(cus["id"], [(monthly, 3)], status="incomplete", metadata=meta)
+    draft = f.invoice(
+        cus["id"], sub["id"], lines=[(monthly, 3)], status="draft",
+        billing_reason="subscription_create",
+    )  # fmt: skip
+    common = f._invoice_args(draft, [(monthly, 3)])
+    pi = f.payment_intent(
+        int(draft["amount_due"]), customer=cus["id"], status="requires_confirmation",
+        invoice=draft["id"], description="Subscription creation",
+    )  # fmt: skip
+    opened = f.invoice(**common, status="open", payment_intent=pi["id"], attempt_count=0)
+    f.tick(60)
+    payment = f._settle_payment(pi, "failed")
+    f.tick(60)
+    payment += f._settle_payment(f.payment_intents[pi["id"]], "succeeded")
+    charge = of_type(payment, "charge.succeeded")["data"]["object"]
+    paid = f.invoice(**common, status="paid", payment_intent=pi["id"], paid_at=f.now)
+    invoice = [
+        f.event("invoice.finalized", opened),
+        f.event("invoice.paid", paid),
+        f.event("invoice.payment_succeeded", paid),
+    ]
+    f.tick(60)
+    payment += f.refund_events(charge["id"], amount=1_000)
+
+    def outcome(order: list[JSON]) -> tuple[list[tuple[Any, ...]], int]:
+        conn = mirror.reset()
+        send(conn, *order)
+        found = sorted(tuple(r[c] for c in PAYMENT_COLUMNS) for r in history(conn))
+        entries = conn.execute("SELECT count(*) AS n FROM public.credit_ledger").fetchone()
+        return found, int(entries["n"]) if entries else -1
+
+    send(mirror.reset(), *payment)
+    kept = [r["type"] for r in history(db)]
+    assert "one_time_payment" in kept  # until the invoice says whose payment this is
+
+    intent_first = outcome(payment + invoice)
+    assert intent_first == outcome(invoice + payment)
+    found = {row[0]: row for row in intent_first[0]}
+    assert sorted(found) == ["refund", "subscription_invoice"]
+    invoice_row = found["subscription_invoice"]
+    assert invoice_row[PAYMENT_COLUMNS.index("status")] == "partially_refunded"
+    assert invoice_row[PAYMENT_COLUMNS.index("stripe_charge_id")] == charge["id"]
+    assert invoice_row[PAYMENT_COLUMNS.index("amount_refunded")] == 1_000
+    assert invoice_row[PAYMENT_COLUMNS.index("failure_message")]
+
+
 # ------------------------------------------------------------------------------ subscriptions
 
 

@@ -53,23 +53,6 @@ CREATE DOMAIN payments.subject_id AS text
 
 
 --
--- Name: absorb_stray_payment(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
---
-
-CREATE FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) RETURNS void
-    LANGUAGE plpgsql
-    AS $$ body sha256:eb4b977937497832 $$;
-
-
---
--- Name: FUNCTION absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text); Type: COMMENT; Schema: payments; Owner: -
---
-
-COMMENT ON FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) IS 'Folds a one_time_payment row recorded for an intent that turned out to pay an invoice into the
-invoice''s row (its charge snapshot, status and failure), then removes it.';
-
-
---
 -- Name: apply_charge(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -140,7 +123,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:ab576a69c3e8108d $$;
+    AS $$ body sha256:ee6e6aeb6ab0f13b $$;
 
 
 --
@@ -157,7 +140,7 @@ payment intent under payments); invoices without a subscription are not billing 
 
 CREATE FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:137f947b2d187021 $$;
+    AS $$ body sha256:69a99e768446c245 $$;
 
 
 --
@@ -1375,7 +1358,7 @@ its payment intent or charge); returns that payment (all NULL when it has not ar
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:7dbb5656be28a74f $$;
+    AS $$ body sha256:3ee6503b3eed75fa $$;
 
 
 --
@@ -1387,7 +1370,10 @@ events come in, the row ends the same. Status by forward rank; the charge and th
 the newest snapshot that names them; the refunded amount from the live refund rows or the newest charge
 snapshot (p_amount_refunded is not used: it is derived); metadata from the newest snapshot of each object
 type (p_metadata goes with p_object), merged checkout session, charge, payment intent, invoice, refund,
-dispute, so a late older snapshot cannot overwrite a newer key; ids and the subject are filled once.';
+dispute, so a late older snapshot cannot overwrite a newer key; ids and the subject are filled once.
+A subscription invoice given its payment intent also takes over the one_time_payment row recorded
+for that intent before it was known to pay an invoice (its charge snapshot, status and failure), and
+removes it.';
 
 
 --
@@ -3514,14 +3500,6 @@ COMMENT ON POLICY user_entitlements__select__self ON public.user_entitlements IS
 GRANT USAGE ON SCHEMA payments TO anon;
 GRANT USAGE ON SCHEMA payments TO authenticated;
 GRANT USAGE ON SCHEMA payments TO pgpay_writer;
-
-
---
--- Name: FUNCTION absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text); Type: ACL; Schema: payments; Owner: -
---
-
-REVOKE ALL ON FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) FROM PUBLIC;
-GRANT ALL ON FUNCTION payments.absorb_stray_payment(p_environment text, p_invoice_id text, p_payment_intent text) TO pgpay_writer;
 
 
 --
