@@ -404,3 +404,49 @@ COMMENT ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text)
 total (payments.credit_totals, locked) and the balance is checked inside that lock (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
 End users may spend only for subjects payments.can_spend_for_subject allows.';
+
+CREATE OR REPLACE FUNCTION payments.credit_balance(
+    p_environment text, p_subject_type text, p_subject_id text
+)
+RETURNS bigint
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_balance bigint;
+BEGIN
+    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
+        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
+        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- End users (anon, authenticated) read only subjects whose ledger rows the credit_ledger policy
+    -- shows them, asked once here rather than once per entry; trusted server roles read any.
+    IF current_setting('role') IN ('anon', 'authenticated')
+        AND NOT coalesce(payments.can_read_subject(p_subject_type, p_subject_id), FALSE) THEN
+        RAISE EXCEPTION 'not allowed to read credits for % %', p_subject_type, p_subject_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT t.balance INTO v_balance FROM payments.credit_totals AS t
+    WHERE t.environment = p_environment AND t.subject_type = p_subject_type
+        AND t.subject_id = p_subject_id;
+    IF NOT FOUND THEN
+        -- No entry since the running totals exist (or none at all): the ledger's sum.
+        SELECT coalesce(sum(l.amount), 0)::bigint INTO v_balance FROM public.credit_ledger AS l
+        WHERE l.environment = p_environment AND l.subject_type = p_subject_type
+            AND l.subject_id = p_subject_id;
+    END IF;
+    RETURN v_balance;
+END
+$$;
+
+COMMENT ON FUNCTION payments.credit_balance(text, text, text) IS
+'A subject''s credit balance (the sum of its ledger), read from its running total: one row and one
+permission check however many entries the subject has, where public.credit_balances checks every
+entry of a group. End users may read the subjects the credit_ledger policy shows them (their own; any
+group they are a member of); others raise insufficient_privilege.';

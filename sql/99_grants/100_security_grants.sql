@@ -32,6 +32,8 @@ TO anon, authenticated;
 -- Spending credits is the one write end users make to the fulfilment tables (the function checks
 -- payments.can_spend_for_subject); anonymous callers have nothing to spend.
 GRANT EXECUTE ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text) TO authenticated;
+-- A balance in one check (the function applies the credit_ledger policy's rule itself).
+GRANT EXECUTE ON FUNCTION payments.credit_balance(text, text, text) TO authenticated;
 
 -- Checkout and portal sessions: insert only the request columns (status, Stripe ids and URLs are set
 -- by pgpay, not by the caller; anonymous callers cannot even name a subject or a creator), read

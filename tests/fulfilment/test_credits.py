@@ -1,7 +1,8 @@
 """public.credit_ledger: grants from paid payments (price metadata, else product metadata, x
 quantity), one grant per paid invoice, proportional refund reversals, dispute holds and restores;
 payments.spend_credits never overdraws, is idempotent per key and safe under concurrency; the
-ledger is append-only; public.credit_balances sums it."""
+ledger is append-only; public.credit_balances sums it, payments.credit_balance reads one subject's
+running total."""
 
 from __future__ import annotations
 
@@ -397,6 +398,39 @@ def test_credit_balances_sums_the_ledger_per_subject(world: World) -> None:
         ("team", "t1", 10, 10, 0, 0),
         ("user", "u1", 25, 40, 5, 10),
     ]
+
+
+BALANCE = "SELECT payments.credit_balance(%s, %s, %s) AS balance"
+
+
+def test_credit_balance_is_the_ledgers_sum_with_or_without_a_running_total(world: World) -> None:
+    """payments.credit_balance reads the running total; a subject whose entries all predate the
+    totals (no row) gets its ledger's sum, and a subject without entries 0."""
+    db, f, cat = world
+    two_subjects_ledger(db, f, cat)
+    subjects = [("user", "u1"), ("team", "t1"), ("team", "t_none")]
+    expected = [h.balance(db, *subject) for subject in subjects]
+    assert expected == [25, 10, 0]
+    for _ in ("with the running totals", "as before migration 0009"):
+        found = [db.execute(BALANCE, [h.ENV, *subject]).fetchone() for subject in subjects]
+        assert [row["balance"] if row else None for row in found] == expected
+        db.execute("DELETE FROM payments.credit_totals")
+
+
+@pytest.mark.parametrize(
+    ("environment", "subject_type"),
+    [
+        pytest.param("staging", "user", id="unknown-environment"),
+        pytest.param(None, "user", id="no-environment"),
+        pytest.param("test", "planet", id="unknown-subject-type"),
+    ],
+)
+def test_credit_balance_rejects_bad_arguments(
+    world: World, environment: str | None, subject_type: str
+) -> None:
+    db, _, _ = world
+    with pytest.raises(errors.InvalidParameterValue):
+        db.execute(BALANCE, [environment, subject_type, "u1"])
 
 
 # ------------------------------------------------------------------------- running totals

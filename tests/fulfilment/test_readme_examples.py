@@ -50,7 +50,10 @@ def scenario(db: h.Conn) -> Callable[[uuid.UUID], None]:
     pro = f.product("Pro", metadata={"entitlements": "pro,export"})
     pro_price = f.price(pro["id"], 2_000, recurring_interval="month", metadata={"credits": "1000"})
     team = f.product("Team", metadata={"entitlements": "team"})
-    team_price = f.price(team["id"], 800, recurring_interval="month", lookup_key="team_monthly")
+    team_price = f.price(
+        team["id"], 800, recurring_interval="month", lookup_key="team_monthly",
+        metadata={"credits": "50"},
+    )  # fmt: skip
     h.ingest(
         db,
         [f.event("product.created", p) for p in (pack, pro, team)]
@@ -88,6 +91,7 @@ def test_the_section_covers_every_use() -> None:
         "payments.subscription_grants_access",
         "public.credit_balances",
         "payments.spend_credits",
+        "payments.credit_balance(",
     ):
         assert needle in joined, needle
     assert blocks[0].lstrip().startswith("INSERT INTO public.orders"), "the order comes first"
@@ -121,6 +125,9 @@ def test_the_sql_examples_run_as_documented(pgpay_db: h.Conn) -> None:
             assert reused.value.sqlstate == "23505"
             assert h.balance(db, "user", "user_123") == 300 + 1_000 - 10
             checked.add("spend")
+        elif "payments.credit_balance(" in block:
+            assert rows == [{"balance": 5 * 50}]  # five seats of the team plan's 50 credits
+            checked.add("group balance")
         elif "public.credit_balances" in block:
             assert rows == [{"balance": 1_300, "credited": 1_300, "spent": 0, "reversed": 0}]
             checked.add("balance")
@@ -170,5 +177,6 @@ def test_the_sql_examples_run_as_documented(pgpay_db: h.Conn) -> None:
         "team",
         "access rule",
         "balance",
+        "group balance",
         "spend",
     }

@@ -382,6 +382,26 @@ whole group to use. Anonymous callers: never.';
 
 
 --
+-- Name: credit_balance(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) RETURNS bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ body sha256:20d26995c92ca68d $$;
+
+
+--
+-- Name: FUNCTION credit_balance(p_environment text, p_subject_type text, p_subject_id text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) IS 'A subject''s credit balance (the sum of its ledger), read from its running total: one row and one
+permission check however many entries the subject has, where public.credit_balances checks every
+entry of a group. End users may read the subjects the credit_ledger policy shows them (their own; any
+group they are a member of); others raise insufficient_privilege.';
+
+
+--
 -- Name: current_claims(); Type: FUNCTION; Schema: payments; Owner: -
 --
 
@@ -3641,6 +3661,15 @@ REVOKE ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_sub
 GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO pgpay_writer;
 GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO anon;
 GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION credit_balance(p_environment text, p_subject_type text, p_subject_id text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) TO pgpay_writer;
+GRANT ALL ON FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) TO authenticated;
 
 
 --

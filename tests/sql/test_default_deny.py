@@ -101,7 +101,7 @@ def test_end_user_roles_execute_only_the_claim_and_subject_helpers(
     for row in rows:
         if row["proname"] in END_USER_FUNCTIONS:
             assert row["anon"] and row["authenticated"], row["signature"]
-        elif row["proname"] == "spend_credits":
+        elif row["proname"] in {"spend_credits", "credit_balance"}:
             assert not row["anon"] and row["authenticated"], row["signature"]
         else:
             assert not row["anon"] and not row["authenticated"], row["signature"]

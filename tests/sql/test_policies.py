@@ -325,6 +325,15 @@ def spend(stype: str, sid: str) -> Action:
     return run
 
 
+def balance(stype: str, sid: str) -> Action:
+    """Read a subject's balance through payments.credit_balance (each seeded subject has 100)."""
+
+    def run(db: CallerSession, who: Who) -> bool:
+        return _visible(db, "SELECT payments.credit_balance('test', %s, %s) = 100", (stype, sid))
+
+    return run
+
+
 def helper(expression: str, expected: Any) -> Action:
     """A claim helper evaluates to `expected` (never raising)."""
 
@@ -463,6 +472,15 @@ CASES = [
     pytest.param(MEMBER_, spend("team", TEAM), A, id="a team member can spend the team's credits through spend_credits"),
     pytest.param(STRANGER_, spend("organization", ORG), D, id="a stranger cannot spend an organization's credits through spend_credits"),
     pytest.param(ANON, spend("user", SELF), D, id="an anonymous caller cannot call spend_credits"),
+    # Reading a balance in one check
+    pytest.param(ME, balance("user", SELF), A, id="a signed-in user can read its own balance through credit_balance"),
+    pytest.param(STRANGER_, balance("user", SELF), D, id="a stranger cannot read another user's balance through credit_balance"),
+    pytest.param(MEMBER_, balance("team", TEAM), A, id="a team member can read the team's balance through credit_balance"),
+    pytest.param(OWNER_, balance("organization", ORG), A, id="an organization owner can read the organization's balance through credit_balance"),
+    pytest.param(STRANGER_, balance("team", TEAM), D, id="a stranger cannot read a team's balance through credit_balance"),
+    pytest.param(MEMBER_, balance("user", ADMIN), D, id="a team member cannot read its admin's personal balance through credit_balance"),
+    pytest.param(ANON, balance("user", SELF), D, id="an anonymous caller cannot call credit_balance"),
+    pytest.param(SUB_ROLE_ANON, balance("user", SELF), D, id="claims with role anon cannot read a balance through credit_balance"),
     # Broken and hostile claims: always anonymous, never an error
     pytest.param(NO_SUB, checkout("subscription", "user", SELF, creator=None), D, id="claims without sub cannot insert a subscription checkout"),
     pytest.param(NO_SUB, checkout("payment"), A, id="claims without sub can still insert an anonymous-style one-time checkout"),
@@ -579,6 +597,44 @@ def test_reading_many_rows_reads_the_claims_once_for_own_rows_and_twice_a_row_fo
         assert own == rows and team == rows  # the stranger's rows stay hidden
         assert own_reads <= 2  # the query's one current_user_id(), not one per row
         assert team_reads <= 2 * rows + 10  # can_read_subject's and the membership lookup's
+
+
+def test_a_groups_balance_is_one_check_through_credit_balance_and_one_per_entry_in_the_view(
+    pgpay_db: psycopg.Connection[DictRow],
+) -> None:
+    """payments.credit_balance asks the membership rule once, however many entries the group has;
+    public.credit_balances, a view over the ledger, asks it for every entry. Both agree."""
+    entries = 400
+    pgpay_db.execute(
+        "INSERT INTO payments.memberships (subject_type, subject_id, user_id, role) "
+        "VALUES ('team', %s, %s, 'member')",
+        (TEAM, MEMBER),
+    )
+    pgpay_db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) SELECT 'test', 'team', %s, g, 'adjustment', 'e' || g"
+        " FROM generate_series(1, %s) AS g",
+        (TEAM, entries),
+    )
+    pgpay_db.execute("SET track_functions = 'all'")  # a superuser setting: before the role switch
+    checks = (
+        "SELECT coalesce(sum(f.calls), 0) FROM pg_catalog.pg_stat_xact_user_functions AS f"
+        " WHERE f.schemaname = 'payments' AND f.funcname = 'can_read_subject'"
+    )
+    with as_caller(pgpay_db, "authenticated", sub=MEMBER) as db:
+        before = db.scalar(checks)
+        fast = db.scalar("SELECT payments.credit_balance('test', 'team', %s)", (TEAM,))
+        fast_checks = db.scalar(checks) - before
+        before = db.scalar(checks)
+        view = db.scalar(
+            "SELECT balance FROM public.credit_balances"
+            " WHERE environment = 'test' AND subject_type = 'team' AND subject_id = %s",
+            (TEAM,),
+        )
+        view_checks = db.scalar(checks) - before
+    assert fast == view == entries * (entries + 1) // 2
+    assert fast_checks == 1
+    assert view_checks >= entries
 
 
 CLAIM_READS = (
