@@ -79,6 +79,37 @@ payments.memberships; an app may redefine it to read its own tables (see README)
 END
 $defaults$;
 
+-- Server or end user? A role that is (or inherits) anon or authenticated acts for whoever its claims
+-- name; only these roles act for any subject.
+CREATE OR REPLACE FUNCTION payments.is_trusted_caller()
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    -- The caller: the role of SET ROLE (what PostgREST, Supabase and pgpay's runtime routes do per
+    -- request), else the login role. (Not current_user: inside a SECURITY DEFINER function, which
+    -- is where this is asked, that is the function's owner.)
+    v_role text := CASE current_setting('role') WHEN 'none' THEN session_user ELSE current_setting('role') END;
+BEGIN
+    RETURN coalesce(
+        (
+            SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, 'pgpay_writer', 'MEMBER')
+            FROM pg_roles AS r
+            WHERE r.rolname = v_role
+        ),
+        FALSE
+    );
+END
+$$;
+
+COMMENT ON FUNCTION payments.is_trusted_caller() IS
+'Is the caller a server role that may act for any subject: a superuser, a role with BYPASSRLS or a
+member of pgpay_writer (the role that ran pgpay migrate is one)? The caller is the SET ROLE role, else
+the login role. Every other role, anon, authenticated and any role that inherits them included, acts
+only for the subjects its JWT claims allow.';
+
 CREATE OR REPLACE FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text)
 RETURNS boolean
 LANGUAGE plpgsql

@@ -348,10 +348,10 @@ BEGIN
         RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- End users (anon, authenticated) may spend only for subjects they may act for; trusted server
-    -- roles (no SET ROLE to an end-user role) may spend for any subject.
-    IF current_setting('role') IN ('anon', 'authenticated')
-        AND NOT payments.can_spend_for_subject(p_subject_type, p_subject_id) THEN
+    -- End users (any role but the trusted server roles: anon, authenticated and roles inheriting
+    -- them) may spend only for subjects their claims may act for; server roles for any subject.
+    IF NOT payments.is_trusted_caller()
+        AND NOT coalesce(payments.can_spend_for_subject(p_subject_type, p_subject_id), FALSE) THEN
         RAISE EXCEPTION 'not allowed to spend credits for % %', p_subject_type, p_subject_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
@@ -403,7 +403,8 @@ COMMENT ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text)
 'Spends credits for a subject, never overdrawing: spends of one subject are serialised on its running
 total (payments.credit_totals, locked) and the balance is checked inside that lock (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
-End users may spend only for subjects payments.can_spend_for_subject allows.';
+End users may spend only for subjects payments.can_spend_for_subject allows; server roles
+(payments.is_trusted_caller) for any subject.';
 
 CREATE OR REPLACE FUNCTION payments.credit_balance(
     p_environment text, p_subject_type text, p_subject_id text
@@ -425,9 +426,13 @@ BEGIN
         RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- End users (anon, authenticated) read only subjects whose ledger rows the credit_ledger policy
-    -- shows them, asked once here rather than once per entry; trusted server roles read any.
-    IF current_setting('role') IN ('anon', 'authenticated')
+    IF p_subject_id IS NULL OR NOT payments.is_subject_id(p_subject_id) THEN
+        RAISE EXCEPTION 'invalid subject id %', quote_nullable(p_subject_id)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- End users read only subjects whose ledger rows the credit_ledger policy shows them (asked
+    -- once here rather than once per entry); server roles (payments.is_trusted_caller) read any.
+    IF NOT payments.is_trusted_caller()
         AND NOT coalesce(payments.can_read_subject(p_subject_type, p_subject_id), FALSE) THEN
         RAISE EXCEPTION 'not allowed to read credits for % %', p_subject_type, p_subject_id
             USING ERRCODE = 'insufficient_privilege';
@@ -449,4 +454,5 @@ COMMENT ON FUNCTION payments.credit_balance(text, text, text) IS
 'A subject''s credit balance (the sum of its ledger), read from its running total: one row and one
 permission check however many entries the subject has, where public.credit_balances checks every
 entry of a group. End users may read the subjects the credit_ledger policy shows them (their own; any
-group they are a member of); others raise insufficient_privilege.';
+group they are a member of), others raise insufficient_privilege; server roles
+(payments.is_trusted_caller) read any subject.';

@@ -418,19 +418,21 @@ def test_credit_balance_is_the_ledgers_sum_with_or_without_a_running_total(world
 
 
 @pytest.mark.parametrize(
-    ("environment", "subject_type"),
+    ("environment", "subject_type", "subject_id"),
     [
-        pytest.param("staging", "user", id="unknown-environment"),
-        pytest.param(None, "user", id="no-environment"),
-        pytest.param("test", "planet", id="unknown-subject-type"),
+        pytest.param("staging", "user", "u1", id="unknown-environment"),
+        pytest.param(None, "user", "u1", id="no-environment"),
+        pytest.param("test", "planet", "u1", id="unknown-subject-type"),
+        pytest.param("test", "user", None, id="no-subject-id"),
+        pytest.param("test", "user", "u 1", id="not-a-subject-id"),
     ],
 )
 def test_credit_balance_rejects_bad_arguments(
-    world: World, environment: str | None, subject_type: str
+    world: World, environment: str | None, subject_type: str, subject_id: str | None
 ) -> None:
     db, _, _ = world
     with pytest.raises(errors.InvalidParameterValue):
-        db.execute(BALANCE, [environment, subject_type, "u1"])
+        db.execute(BALANCE, [environment, subject_type, subject_id])
 
 
 # ------------------------------------------------------------------------- running totals

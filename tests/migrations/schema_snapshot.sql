@@ -388,7 +388,7 @@ whole group to use. Anonymous callers: never.';
 CREATE FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:20d26995c92ca68d $$;
+    AS $$ body sha256:5c1ebbce4bed2ab0 $$;
 
 
 --
@@ -398,7 +398,8 @@ CREATE FUNCTION payments.credit_balance(p_environment text, p_subject_type text,
 COMMENT ON FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) IS 'A subject''s credit balance (the sum of its ledger), read from its running total: one row and one
 permission check however many entries the subject has, where public.credit_balances checks every
 entry of a group. End users may read the subjects the credit_ledger policy shows them (their own; any
-group they are a member of); others raise insufficient_privilege.';
+group they are a member of), others raise insufficient_privilege; server roles
+(payments.is_trusted_caller) read any subject.';
 
 
 --
@@ -702,6 +703,26 @@ CREATE FUNCTION payments.is_terminal_subscription_status(p_status text) RETURNS 
 --
 
 COMMENT ON FUNCTION payments.is_terminal_subscription_status(p_status text) IS 'Canceled and incomplete_expired subscriptions are final in Stripe: no older event revives them.';
+
+
+--
+-- Name: is_trusted_caller(); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.is_trusted_caller() RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$ body sha256:c81c47c52b61d292 $$;
+
+
+--
+-- Name: FUNCTION is_trusted_caller(); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.is_trusted_caller() IS 'Is the caller a server role that may act for any subject: a superuser, a role with BYPASSRLS or a
+member of pgpay_writer (the role that ran pgpay migrate is one)? The caller is the SET ROLE role, else
+the login role. Every other role, anon, authenticated and any role that inherits them included, acts
+only for the subjects its JWT claims allow.';
 
 
 --
@@ -1096,7 +1117,7 @@ COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject:
 CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:cf3855c46d2f4ed9 $$;
+    AS $$ body sha256:befe95b190570492 $$;
 
 
 --
@@ -1106,7 +1127,8 @@ CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, 
 COMMENT ON FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) IS 'Spends credits for a subject, never overdrawing: spends of one subject are serialised on its running
 total (payments.credit_totals, locked) and the balance is checked inside that lock (insufficient credits raise check_violation and spend nothing).
 Idempotent per key: the same key returns the first spend; the same key with another amount raises.
-End users may spend only for subjects payments.can_spend_for_subject allows.';
+End users may spend only for subjects payments.can_spend_for_subject allows; server roles
+(payments.is_trusted_caller) for any subject.';
 
 
 --
@@ -3830,6 +3852,14 @@ GRANT ALL ON FUNCTION payments.is_subject_id(p_value text) TO authenticated;
 
 REVOKE ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) FROM PUBLIC;
 GRANT ALL ON FUNCTION payments.is_terminal_subscription_status(p_status text) TO pgpay_writer;
+
+
+--
+-- Name: FUNCTION is_trusted_caller(); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.is_trusted_caller() FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.is_trusted_caller() TO pgpay_writer;
 
 
 --

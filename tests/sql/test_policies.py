@@ -12,6 +12,7 @@ database shared by the module.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import product
@@ -635,6 +636,75 @@ def test_a_groups_balance_is_one_check_through_credit_balance_and_one_per_entry_
     assert fast == view == entries * (entries + 1) // 2
     assert fast_checks == 1
     assert view_checks >= entries
+
+
+@pytest.fixture
+def app_roles(pgpay_databases: DatabaseFactory) -> Iterator[dict[str, str]]:
+    """Roles an app may have (roles are the cluster's, so unique names, dropped afterwards): a JWT
+    role that inherits authenticated (PostgREST's custom roles), a login role granted authenticated
+    (no SET ROLE), and two server roles: one with BYPASSRLS, one in pgpay_writer."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {kind: f"pgpay_{kind}_{suffix}" for kind in ("premium", "login", "bypass", "writer")}
+    options = {
+        "premium": "NOLOGIN IN ROLE authenticated",
+        "login": "LOGIN IN ROLE authenticated",
+        "bypass": "NOLOGIN BYPASSRLS IN ROLE authenticated",
+        "writer": "NOLOGIN IN ROLE pgpay_writer, authenticated",
+    }
+    with psycopg.connect(pgpay_databases.admin_url(), autocommit=True) as admin:
+        for kind, name in names.items():
+            admin.execute(sql.SQL("CREATE ROLE {} " + options[kind]).format(sql.Identifier(name)))
+    try:
+        yield names
+    finally:
+        with psycopg.connect(pgpay_databases.admin_url(), autocommit=True) as admin:
+            for name in names.values():
+                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def test_roles_that_inherit_an_end_user_role_are_end_users_for_balances_and_spends(
+    pgpay_db: psycopg.Connection[DictRow], app_roles: dict[str, str]
+) -> None:
+    """Only superusers, roles with BYPASSRLS and members of pgpay_writer read or spend for any
+    subject. A role that inherits authenticated, set per request or logged in as, gets what its
+    claims allow, as row-level security gives it: the team's member its balance, a stranger no
+    balance and no spend. (Before, only the names anon and authenticated were end users.)"""
+    pgpay_db.execute(
+        "INSERT INTO payments.memberships (subject_type, subject_id, user_id, role) "
+        "VALUES ('team', %s, %s, 'member')",
+        (TEAM, MEMBER),
+    )
+    pgpay_db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) VALUES ('test', 'team', %s, 100, 'grant', 'g-1')",
+        (TEAM,),
+    )
+    read = "SELECT payments.credit_balance('test', 'team', %s) AS balance"
+    spend = "SELECT amount FROM payments.spend_credits('test', 'team', %s, 1, 'r', 'k-1')"
+
+    def outcome(db: CallerSession) -> tuple[object, object, int]:
+        balance, spent = db.attempt(read, (TEAM,)), db.attempt(spend, (TEAM,))
+        for attempt in (balance, spent):
+            assert attempt.ok or attempt.refused, attempt.error
+        rows = len(db.fetchall("SELECT * FROM public.credit_ledger"))
+        return (
+            balance.rows[0]["balance"] if balance.ok else "refused",
+            spent.rows[0]["amount"] if spent.ok else "refused",
+            rows,
+        )
+
+    premium, login = app_roles["premium"], app_roles["login"]
+    with as_caller(pgpay_db, premium, claims_for(premium, STRANGER)) as db:
+        assert outcome(db) == ("refused", "refused", 0)
+    with as_caller(pgpay_db, premium, claims_for(premium, MEMBER)) as db:
+        assert outcome(db) == (100, -1, 2)
+    with as_caller(pgpay_db, "authenticated", sub=STRANGER) as db:
+        db.execute(sql.SQL("SET LOCAL SESSION AUTHORIZATION {}").format(sql.Identifier(login)))
+        assert db.scalar("SELECT current_setting('role')") == "none"
+        assert outcome(db) == ("refused", "refused", 0)
+    for server in (app_roles["bypass"], app_roles["writer"]):
+        with as_caller(pgpay_db, server) as db:  # no claims at all: a server job
+            assert outcome(db)[:2] == (100, -1), server
 
 
 CLAIM_READS = (
