@@ -153,6 +153,14 @@ def children_of(parent: int) -> list[int]:
     return pids
 
 
+@dataclass(frozen=True)
+class CpuSample:
+    client: float
+    server: float
+    postgres: dict[int, float]
+    """CPU seconds of each PostgreSQL process (the postmaster and its children) by pid."""
+
+
 @dataclass
 class CpuMeter:
     """CPU seconds used by the client (this process), the server and PostgreSQL over a phase."""
@@ -160,17 +168,27 @@ class CpuMeter:
     server_pid: int | None
     postmaster_pid: int
 
-    def sample(self) -> dict[str, float]:
+    def sample(self) -> CpuSample:
         postgres = [self.postmaster_pid, *children_of(self.postmaster_pid)]
-        return {
-            "client": time.process_time(),
-            "server": cpu_seconds(self.server_pid) if self.server_pid else 0.0,
-            "postgres": sum(cpu_seconds(pid) for pid in postgres),
-        }
+        return CpuSample(
+            time.process_time(),
+            cpu_seconds(self.server_pid) if self.server_pid else 0.0,
+            {pid: cpu_seconds(pid) for pid in postgres},
+        )
 
     @staticmethod
-    def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-        return {name: after[name] - before[name] for name in before}
+    def spent(before: CpuSample, after: CpuSample) -> dict[str, float]:
+        """What each party used between two samples. PostgreSQL counts per process: one that
+        started meanwhile counts whole, one that exited meanwhile (the previous phase's backends,
+        the ANALYZE before a round) counts nothing, rather than taking all its CPU off the total."""
+        postgres = sum(
+            seconds - before.postgres.get(pid, 0.0) for pid, seconds in after.postgres.items()
+        )
+        return {
+            "client": after.client - before.client,
+            "server": after.server - before.server,
+            "postgres": postgres,
+        }
 
 
 def free_port() -> int:

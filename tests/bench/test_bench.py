@@ -87,3 +87,12 @@ def test_nonsense_sizes_are_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         bench.parse_args(argv)
     assert exited.value.code == 2
+
+
+def test_cpu_spent_counts_postgres_per_process() -> None:
+    """A backend that exits during a phase (the previous phase's, or the ANALYZE's) takes its CPU
+    counters with it: it must not be taken off the phase's total; one that starts counts whole."""
+    before = bench.CpuSample(1.0, 2.0, {10: 5.0, 11: 3.0, 12: 0.2})
+    after = bench.CpuSample(1.5, 2.25, {10: 6.0, 11: 3.5, 13: 0.25})  # 12 exited, 13 started
+    spent = bench.CpuMeter.spent(before, after)
+    assert spent == {"client": 0.5, "server": 0.25, "postgres": 1.0 + 0.5 + 0.25}
