@@ -79,8 +79,8 @@ payments.memberships; an app may redefine it to read its own tables (see README)
 END
 $defaults$;
 
--- Server or end user? A role that is (or inherits) anon or authenticated acts for whoever its claims
--- name; only these roles act for any subject.
+-- Server or end user? Superusers, roles with BYPASSRLS and members of pgpay_writer act for any
+-- subject; every other role (anon, authenticated and roles inheriting them) for whom its claims name.
 CREATE OR REPLACE FUNCTION payments.is_trusted_caller()
 RETURNS boolean
 LANGUAGE plpgsql

@@ -313,6 +313,28 @@ GROUP BY l.environment, l.subject_type, l.subject_id;
 COMMENT ON VIEW public.credit_balances IS
 'Credit balance per subject and environment (sum of the ledger). Row-level security of credit_ledger applies.';
 
+CREATE OR REPLACE FUNCTION payments.check_credit_arguments(p_environment text, p_subject_type text)
+RETURNS void
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog
+AS $$
+BEGIN
+    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
+        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
+        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$$;
+
+COMMENT ON FUNCTION payments.check_credit_arguments(text, text) IS
+'Raises invalid_parameter_value for an environment other than test or live, or a subject type not in
+payments.subject_types (what spend_credits and credit_balance are asked about).';
+
 CREATE OR REPLACE FUNCTION payments.spend_credits(
     p_environment text,
     p_subject_type text,
@@ -332,20 +354,13 @@ DECLARE
     v_balance bigint;
     v_row public.credit_ledger;
 BEGIN
-    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
-        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM payments.check_credit_arguments(p_environment, p_subject_type);
     IF p_amount IS NULL OR p_amount <= 0 THEN
         RAISE EXCEPTION 'spend amount must be a positive number of credits, got %', p_amount
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF p_idempotency_key IS NULL OR char_length(p_idempotency_key) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'an idempotency key of 1 to 200 characters is required'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
-        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- End users (any role but the trusted server roles: anon, authenticated and roles inheriting
@@ -418,14 +433,7 @@ AS $$
 DECLARE
     v_balance bigint;
 BEGIN
-    IF p_environment IS NULL OR p_environment NOT IN ('test', 'live') THEN
-        RAISE EXCEPTION 'unknown environment %: use test or live', quote_literal(p_environment)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF NOT EXISTS (SELECT FROM payments.subject_types AS t WHERE t.subject_type = p_subject_type) THEN
-        RAISE EXCEPTION 'unknown subject type %', quote_literal(p_subject_type)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    PERFORM payments.check_credit_arguments(p_environment, p_subject_type);
     IF p_subject_id IS NULL OR NOT payments.is_subject_id(p_subject_id) THEN
         RAISE EXCEPTION 'invalid subject id %', quote_nullable(p_subject_id)
             USING ERRCODE = 'invalid_parameter_value';

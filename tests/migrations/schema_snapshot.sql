@@ -382,13 +382,31 @@ whole group to use. Anonymous callers: never.';
 
 
 --
+-- Name: check_credit_arguments(text, text); Type: FUNCTION; Schema: payments; Owner: -
+--
+
+CREATE FUNCTION payments.check_credit_arguments(p_environment text, p_subject_type text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog'
+    AS $$ body sha256:17b566c5d827e329 $$;
+
+
+--
+-- Name: FUNCTION check_credit_arguments(p_environment text, p_subject_type text); Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON FUNCTION payments.check_credit_arguments(p_environment text, p_subject_type text) IS 'Raises invalid_parameter_value for an environment other than test or live, or a subject type not in
+payments.subject_types (what spend_credits and credit_balance are asked about).';
+
+
+--
 -- Name: credit_balance(text, text, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
 CREATE FUNCTION payments.credit_balance(p_environment text, p_subject_type text, p_subject_id text) RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:5c1ebbce4bed2ab0 $$;
+    AS $$ body sha256:19c1d2d504d71c80 $$;
 
 
 --
@@ -1117,7 +1135,7 @@ COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject:
 CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:befe95b190570492 $$;
+    AS $$ body sha256:da0531a54c43db96 $$;
 
 
 --
@@ -3683,6 +3701,14 @@ REVOKE ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_sub
 GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO pgpay_writer;
 GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO anon;
 GRANT ALL ON FUNCTION payments.can_spend_for_subject(p_subject_type text, p_subject_id text) TO authenticated;
+
+
+--
+-- Name: FUNCTION check_credit_arguments(p_environment text, p_subject_type text); Type: ACL; Schema: payments; Owner: -
+--
+
+REVOKE ALL ON FUNCTION payments.check_credit_arguments(p_environment text, p_subject_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION payments.check_credit_arguments(p_environment text, p_subject_type text) TO pgpay_writer;
 
 
 --

@@ -600,23 +600,30 @@ def test_reading_many_rows_reads_the_claims_once_for_own_rows_and_twice_a_row_fo
         assert team_reads <= 2 * rows + 10  # can_read_subject's and the membership lookup's
 
 
+def _team_with_a_member(
+    db: psycopg.Connection[DictRow], entries: int, amount: int | None = None
+) -> None:
+    """TEAM with MEMBER as a member and `entries` ledger entries (of `amount`, else 1, 2, 3 ...)."""
+    db.execute(
+        "INSERT INTO payments.memberships (subject_type, subject_id, user_id, role) "
+        "VALUES ('team', %s, %s, 'member')",
+        (TEAM, MEMBER),
+    )
+    db.execute(
+        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
+        " source_key) SELECT 'test', 'team', %s, coalesce(%s, g), 'adjustment', 'e' || g"
+        " FROM generate_series(1, %s) AS g",
+        (TEAM, amount, entries),
+    )
+
+
 def test_a_groups_balance_is_one_check_through_credit_balance_and_one_per_entry_in_the_view(
     pgpay_db: psycopg.Connection[DictRow],
 ) -> None:
     """payments.credit_balance asks the membership rule once, however many entries the group has;
     public.credit_balances, a view over the ledger, asks it for every entry. Both agree."""
     entries = 400
-    pgpay_db.execute(
-        "INSERT INTO payments.memberships (subject_type, subject_id, user_id, role) "
-        "VALUES ('team', %s, %s, 'member')",
-        (TEAM, MEMBER),
-    )
-    pgpay_db.execute(
-        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
-        " source_key) SELECT 'test', 'team', %s, g, 'adjustment', 'e' || g"
-        " FROM generate_series(1, %s) AS g",
-        (TEAM, entries),
-    )
+    _team_with_a_member(pgpay_db, entries)  # amounts 1..400
     pgpay_db.execute("SET track_functions = 'all'")  # a superuser setting: before the role switch
     checks = (
         "SELECT coalesce(sum(f.calls), 0) FROM pg_catalog.pg_stat_xact_user_functions AS f"
@@ -669,16 +676,7 @@ def test_roles_that_inherit_an_end_user_role_are_end_users_for_balances_and_spen
     subject. A role that inherits authenticated, set per request or logged in as, gets what its
     claims allow, as row-level security gives it: the team's member its balance, a stranger no
     balance and no spend. (Before, only the names anon and authenticated were end users.)"""
-    pgpay_db.execute(
-        "INSERT INTO payments.memberships (subject_type, subject_id, user_id, role) "
-        "VALUES ('team', %s, %s, 'member')",
-        (TEAM, MEMBER),
-    )
-    pgpay_db.execute(
-        "INSERT INTO public.credit_ledger (environment, subject_type, subject_id, amount, kind,"
-        " source_key) VALUES ('test', 'team', %s, 100, 'grant', 'g-1')",
-        (TEAM,),
-    )
+    _team_with_a_member(pgpay_db, 1, amount=100)
     read = "SELECT payments.credit_balance('test', 'team', %s) AS balance"
     spend = "SELECT amount FROM payments.spend_credits('test', 'team', %s, 1, 'r', 'k-1')"
 
