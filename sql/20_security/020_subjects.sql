@@ -79,8 +79,9 @@ payments.memberships; an app may redefine it to read its own tables (see README)
 END
 $defaults$;
 
--- Server or end user? Superusers, roles with BYPASSRLS and members of pgpay_writer act for any
--- subject; every other role (anon, authenticated and roles inheriting them) for whom its claims name.
+-- Server or end user? A role that is or inherits anon or authenticated acts for whom its claims name,
+-- unless it is a superuser, has BYPASSRLS or is a member of pgpay_writer; any other role that was
+-- granted a function acts for any subject.
 CREATE OR REPLACE FUNCTION payments.is_trusted_caller()
 RETURNS boolean
 LANGUAGE plpgsql
@@ -96,6 +97,7 @@ BEGIN
     RETURN coalesce(
         (
             SELECT r.rolsuper OR r.rolbypassrls OR pg_has_role(r.oid, 'pgpay_writer', 'MEMBER')
+                OR NOT (pg_has_role(r.oid, 'anon', 'MEMBER') OR pg_has_role(r.oid, 'authenticated', 'MEMBER'))
             FROM pg_roles AS r
             WHERE r.rolname = v_role
         ),
@@ -105,10 +107,10 @@ END
 $$;
 
 COMMENT ON FUNCTION payments.is_trusted_caller() IS
-'Is the caller a server role that may act for any subject: a superuser, a role with BYPASSRLS or a
-member of pgpay_writer (the role that ran pgpay migrate is one)? The caller is the SET ROLE role, else
-the login role. Every other role, anon, authenticated and any role that inherits them included, acts
-only for the subjects its JWT claims allow.';
+'Is the caller a server role that may act for any subject? The caller is the SET ROLE role, else the
+login role. A role that is or inherits anon or authenticated is an end user (it acts only for the
+subjects its JWT claims allow) unless it is a superuser, has BYPASSRLS or is a member of pgpay_writer
+(the role that ran pgpay migrate is one); any other role is a server role.';
 
 CREATE OR REPLACE FUNCTION payments.can_act_for_subject(p_subject_type text, p_subject_id text)
 RETURNS boolean

@@ -730,17 +730,17 @@ COMMENT ON FUNCTION payments.is_terminal_subscription_status(p_status text) IS '
 CREATE FUNCTION payments.is_trusted_caller() RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:c81c47c52b61d292 $$;
+    AS $$ body sha256:fdb855fdd11cd084 $$;
 
 
 --
 -- Name: FUNCTION is_trusted_caller(); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.is_trusted_caller() IS 'Is the caller a server role that may act for any subject: a superuser, a role with BYPASSRLS or a
-member of pgpay_writer (the role that ran pgpay migrate is one)? The caller is the SET ROLE role, else
-the login role. Every other role, anon, authenticated and any role that inherits them included, acts
-only for the subjects its JWT claims allow.';
+COMMENT ON FUNCTION payments.is_trusted_caller() IS 'Is the caller a server role that may act for any subject? The caller is the SET ROLE role, else the
+login role. A role that is or inherits anon or authenticated is an end user (it acts only for the
+subjects its JWT claims allow) unless it is a superuser, has BYPASSRLS or is a member of pgpay_writer
+(the role that ran pgpay migrate is one); any other role is a server role.';
 
 
 --

@@ -646,24 +646,38 @@ def test_a_groups_balance_is_one_check_through_credit_balance_and_one_per_entry_
 
 
 @pytest.fixture
-def app_roles(pgpay_databases: DatabaseFactory) -> Iterator[dict[str, str]]:
+def app_roles(
+    pgpay_databases: DatabaseFactory, pgpay_db: psycopg.Connection[DictRow]
+) -> Iterator[dict[str, str]]:
     """Roles an app may have (roles are the cluster's, so unique names, dropped afterwards): a JWT
-    role that inherits authenticated (PostgREST's custom roles), a login role granted authenticated
-    (no SET ROLE), and two server roles: one with BYPASSRLS, one in pgpay_writer."""
+    role that inherits authenticated (PostgREST's custom roles), a login role created in
+    authenticated (no SET ROLE), and server roles: one with BYPASSRLS, one in pgpay_writer, and a
+    backend login role given only the README's grants."""
     suffix = uuid.uuid4().hex[:8]
-    names = {kind: f"pgpay_{kind}_{suffix}" for kind in ("premium", "login", "bypass", "writer")}
+    kinds = ("premium", "login", "bypass", "writer", "backend")
+    names = {kind: f"pgpay_{kind}_{suffix}" for kind in kinds}
     options = {
         "premium": "NOLOGIN IN ROLE authenticated",
         "login": "LOGIN IN ROLE authenticated",
         "bypass": "NOLOGIN BYPASSRLS IN ROLE authenticated",
         "writer": "NOLOGIN IN ROLE pgpay_writer, authenticated",
+        "backend": "LOGIN",
     }
     with psycopg.connect(pgpay_databases.admin_url(), autocommit=True) as admin:
         for kind, name in names.items():
             admin.execute(sql.SQL("CREATE ROLE {} " + options[kind]).format(sql.Identifier(name)))
+    backend = sql.Identifier(names["backend"])
+    pgpay_db.execute(sql.SQL("GRANT USAGE ON SCHEMA payments TO {}").format(backend))
+    pgpay_db.execute(
+        sql.SQL(
+            "GRANT EXECUTE ON FUNCTION payments.spend_credits(text, text, text, bigint, text, text),"
+            " payments.credit_balance(text, text, text) TO {}"
+        ).format(backend)
+    )
     try:
         yield names
     finally:
+        pgpay_db.execute(sql.SQL("DROP OWNED BY {}").format(backend))  # its grants here
         with psycopg.connect(pgpay_databases.admin_url(), autocommit=True) as admin:
             for name in names.values():
                 admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
@@ -672,10 +686,11 @@ def app_roles(pgpay_databases: DatabaseFactory) -> Iterator[dict[str, str]]:
 def test_roles_that_inherit_an_end_user_role_are_end_users_for_balances_and_spends(
     pgpay_db: psycopg.Connection[DictRow], app_roles: dict[str, str]
 ) -> None:
-    """Only superusers, roles with BYPASSRLS and members of pgpay_writer read or spend for any
-    subject. A role that inherits authenticated, set per request or logged in as, gets what its
-    claims allow, as row-level security gives it: the team's member its balance, a stranger no
-    balance and no spend. (Before, only the names anon and authenticated were end users.)"""
+    """A role that inherits authenticated, set per request or logged in as, gets what its claims
+    allow, as row-level security gives it: the team's member its balance and a spend, a stranger
+    neither. Superusers, roles with BYPASSRLS, members of pgpay_writer and roles outside anon and
+    authenticated (given the grants) read and spend for any subject without claims. (Before, only
+    the names anon and authenticated were end users.)"""
     _team_with_a_member(pgpay_db, 1, amount=100)
     read = "SELECT payments.credit_balance('test', 'team', %s) AS balance"
     spend = "SELECT amount FROM payments.spend_credits('test', 'team', %s, 1, 'r', 'k-1')"
@@ -684,25 +699,33 @@ def test_roles_that_inherit_an_end_user_role_are_end_users_for_balances_and_spen
         balance, spent = db.attempt(read, (TEAM,)), db.attempt(spend, (TEAM,))
         for attempt in (balance, spent):
             assert attempt.ok or attempt.refused, attempt.error
-        rows = len(db.fetchall("SELECT * FROM public.credit_ledger"))
+        db.execute("RESET SESSION AUTHORIZATION")  # back to the test's superuser: every entry
+        entries = db.scalar("SELECT count(*) FROM public.credit_ledger")
         return (
             balance.rows[0]["balance"] if balance.ok else "refused",
             spent.rows[0]["amount"] if spent.ok else "refused",
-            rows,
+            entries,
         )
+
+    def logged_in_as(db: CallerSession, role: str) -> None:
+        db.execute(sql.SQL("SET LOCAL SESSION AUTHORIZATION {}").format(sql.Identifier(role)))
+        assert db.scalar("SELECT current_setting('role')") == "none"
 
     premium, login = app_roles["premium"], app_roles["login"]
     with as_caller(pgpay_db, premium, claims_for(premium, STRANGER)) as db:
-        assert outcome(db) == ("refused", "refused", 0)
+        assert outcome(db) == ("refused", "refused", 1)
     with as_caller(pgpay_db, premium, claims_for(premium, MEMBER)) as db:
         assert outcome(db) == (100, -1, 2)
-    with as_caller(pgpay_db, "authenticated", sub=STRANGER) as db:
-        db.execute(sql.SQL("SET LOCAL SESSION AUTHORIZATION {}").format(sql.Identifier(login)))
-        assert db.scalar("SELECT current_setting('role')") == "none"
-        assert outcome(db) == ("refused", "refused", 0)
+    for user, expected in ((STRANGER, ("refused", "refused", 1)), (MEMBER, (100, -1, 2))):
+        with as_caller(pgpay_db, "authenticated", sub=user) as db:
+            logged_in_as(db, login)
+            assert outcome(db) == expected, user
     for server in (app_roles["bypass"], app_roles["writer"]):
         with as_caller(pgpay_db, server) as db:  # no claims at all: a server job
-            assert outcome(db)[:2] == (100, -1), server
+            assert outcome(db) == (100, -1, 2), server
+    with as_caller(pgpay_db, "anon") as db:
+        logged_in_as(db, app_roles["backend"])
+        assert outcome(db) == (100, -1, 2)
 
 
 CLAIM_READS = (
