@@ -128,14 +128,17 @@ def build_events(count: int, seed: int = 1, interleave: int = 16) -> list[JSON]:
 # ------------------------------------------------------------------------------------ processes
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (0 when it is gone)."""
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float | None:
+    """User + system CPU seconds of one process (None when it is gone); with `reaped_children`,
+    plus those of its children that exited and were waited for (the kernel adds them there)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return 0.0
+        return None
     fields = stat.rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -153,42 +156,32 @@ def children_of(parent: int) -> list[int]:
     return pids
 
 
-@dataclass(frozen=True)
-class CpuSample:
-    client: float
-    server: float
-    postgres: dict[int, float]
-    """CPU seconds of each PostgreSQL process (the postmaster and its children) by pid."""
-
-
 @dataclass
 class CpuMeter:
-    """CPU seconds used by the client (this process), the server and PostgreSQL over a phase."""
+    """CPU seconds used by the client (this process), the server and PostgreSQL over a phase.
+
+    PostgreSQL's figure is the postmaster's own CPU, plus that of its children that exited (the
+    postmaster waits for them, so the kernel adds their CPU to its children's total), plus that of
+    its live children. It only grows: a backend that exits during a phase (the previous phase's,
+    the ANALYZE before a round) moves its CPU from the last term to the second, and counts only
+    what it used during the phase."""
 
     server_pid: int | None
     postmaster_pid: int
 
-    def sample(self) -> CpuSample:
-        postgres = [self.postmaster_pid, *children_of(self.postmaster_pid)]
-        return CpuSample(
-            time.process_time(),
-            cpu_seconds(self.server_pid) if self.server_pid else 0.0,
-            {pid: cpu_seconds(pid) for pid in postgres},
-        )
-
-    @staticmethod
-    def spent(before: CpuSample, after: CpuSample) -> dict[str, float]:
-        """What each party used between two samples. PostgreSQL counts per process: one that
-        started meanwhile counts whole, one that exited meanwhile (the previous phase's backends,
-        the ANALYZE before a round) counts nothing, rather than taking all its CPU off the total."""
-        postgres = sum(
-            seconds - before.postgres.get(pid, 0.0) for pid, seconds in after.postgres.items()
-        )
+    def sample(self) -> dict[str, float]:
+        postgres = cpu_seconds(self.postmaster_pid, reaped_children=True) or 0.0
+        for pid in children_of(self.postmaster_pid):
+            postgres += cpu_seconds(pid) or 0.0  # (a child that just exited: in neither term)
         return {
-            "client": after.client - before.client,
-            "server": after.server - before.server,
+            "client": time.process_time(),
+            "server": (cpu_seconds(self.server_pid) or 0.0) if self.server_pid else 0.0,
             "postgres": postgres,
         }
+
+    @staticmethod
+    def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+        return {name: after[name] - before[name] for name in before}
 
 
 def free_port() -> int:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import subprocess
+import sys
+import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -89,10 +93,30 @@ def test_nonsense_sizes_are_refused(argv: list[str]) -> None:
     assert exited.value.code == 2
 
 
-def test_cpu_spent_counts_postgres_per_process() -> None:
-    """A backend that exits during a phase (the previous phase's, or the ANALYZE's) takes its CPU
-    counters with it: it must not be taken off the phase's total; one that starts counts whole."""
-    before = bench.CpuSample(1.0, 2.0, {10: 5.0, 11: 3.0, 12: 0.2})
-    after = bench.CpuSample(1.5, 2.25, {10: 6.0, 11: 3.5, 13: 0.25})  # 12 exited, 13 started
-    spent = bench.CpuMeter.spent(before, after)
-    assert spent == {"client": 0.5, "server": 0.25, "postgres": 1.0 + 0.5 + 0.25}
+def test_postgres_cpu_includes_backends_that_exit_during_a_phase(tmp_path: Path) -> None:
+    """A child that exits during a phase (and is waited for) still counts: its CPU moves into its
+    parent's total for reaped children, which the meter adds. (Summing live processes only, its
+    CPU vanished with it.)"""
+    done = tmp_path / "done"
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    script = (
+        "import pathlib, subprocess, sys, time\n"
+        "time.sleep(0.5)\n"
+        f"subprocess.run([sys.executable, '-c', {burn!r}], check=True)\n"
+        f"pathlib.Path({str(done)!r}).touch()\n"
+        "time.sleep(30)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        meter = bench.CpuMeter(None, parent.pid)
+        before = meter.sample()  # before the child starts
+        deadline = time.monotonic() + 20
+        while not done.exists():
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.05)
+        spent = bench.CpuMeter.spent(before, meter.sample())
+        assert bench.children_of(parent.pid) == []
+        assert 0.25 <= spent["postgres"] < 2.0
+    finally:
+        parent.kill()
+        parent.wait()
