@@ -363,8 +363,8 @@ BEGIN
         RAISE EXCEPTION 'an idempotency key of 1 to 200 characters is required'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- End users (any role but the trusted server roles: anon, authenticated and roles inheriting
-    -- them) may spend only for subjects their claims may act for; server roles for any subject.
+    -- End users may spend only for subjects their claims may act for; server roles
+    -- (payments.is_trusted_caller) for any subject.
     IF NOT payments.is_trusted_caller()
         AND NOT coalesce(payments.can_spend_for_subject(p_subject_type, p_subject_id), FALSE) THEN
         RAISE EXCEPTION 'not allowed to spend credits for % %', p_subject_type, p_subject_id

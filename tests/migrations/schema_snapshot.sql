@@ -1135,7 +1135,7 @@ COMMENT ON TABLE public.credit_ledger IS 'Append-only credit ledger per subject:
 CREATE FUNCTION payments.spend_credits(p_environment text, p_subject_type text, p_subject_id text, p_amount bigint, p_reason text, p_idempotency_key text) RETURNS public.credit_ledger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ body sha256:da0531a54c43db96 $$;
+    AS $$ body sha256:4b91f72230ff168b $$;
 
 
 --
