@@ -586,12 +586,12 @@ def test_reading_many_rows_reads_the_claims_once_for_own_rows_and_twice_a_row_fo
     counts = {}
     with as_caller(pgpay_db, "authenticated", sub=MEMBER) as db:
         for table, stype in product(("public.credit_ledger", "public.orders"), ("user", "team")):
-            before = db.scalar(CLAIM_READS)
+            before = db.scalar(FUNCTION_CALLS, ("current_claims",))
             seen = db.scalar(
                 f"SELECT count(*) FROM {table} WHERE subject_type = %s",  # type: ignore[arg-type]
                 (stype,),
             )
-            counts[table, stype] = (seen, db.scalar(CLAIM_READS) - before)
+            counts[table, stype] = (seen, db.scalar(FUNCTION_CALLS, ("current_claims",)) - before)
     for table in ("public.credit_ledger", "public.orders"):
         own, own_reads = counts[table, "user"]
         team, team_reads = counts[table, "team"]
@@ -625,21 +625,17 @@ def test_a_groups_balance_is_one_check_through_credit_balance_and_one_per_entry_
     entries = 400
     _team_with_a_member(pgpay_db, entries)  # amounts 1..400
     pgpay_db.execute("SET track_functions = 'all'")  # a superuser setting: before the role switch
-    checks = (
-        "SELECT coalesce(sum(f.calls), 0) FROM pg_catalog.pg_stat_xact_user_functions AS f"
-        " WHERE f.schemaname = 'payments' AND f.funcname = 'can_read_subject'"
-    )
     with as_caller(pgpay_db, "authenticated", sub=MEMBER) as db:
-        before = db.scalar(checks)
+        before = db.scalar(FUNCTION_CALLS, ("can_read_subject",))
         fast = db.scalar("SELECT payments.credit_balance('test', 'team', %s)", (TEAM,))
-        fast_checks = db.scalar(checks) - before
-        before = db.scalar(checks)
+        fast_checks = db.scalar(FUNCTION_CALLS, ("can_read_subject",)) - before
+        before = db.scalar(FUNCTION_CALLS, ("can_read_subject",))
         view = db.scalar(
             "SELECT balance FROM public.credit_balances"
             " WHERE environment = 'test' AND subject_type = 'team' AND subject_id = %s",
             (TEAM,),
         )
-        view_checks = db.scalar(checks) - before
+        view_checks = db.scalar(FUNCTION_CALLS, ("can_read_subject",)) - before
     assert fast == view == entries * (entries + 1) // 2
     assert fast_checks == 1
     assert view_checks >= entries
@@ -728,7 +724,8 @@ def test_roles_that_inherit_an_end_user_role_are_end_users_for_balances_and_spen
         assert outcome(db) == (100, -1, 2)
 
 
-CLAIM_READS = (
+FUNCTION_CALLS = (
     "SELECT coalesce(sum(f.calls), 0) FROM pg_catalog.pg_stat_xact_user_functions AS f"
-    " WHERE f.schemaname = 'payments' AND f.funcname = 'current_claims'"
+    " WHERE f.schemaname = 'payments' AND f.funcname = %s"
 )
+"""Calls of one payments function so far in this transaction (needs track_functions = 'all')."""
