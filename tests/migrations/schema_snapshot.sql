@@ -1337,14 +1337,15 @@ CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
 
 CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:d4aeb2f6ff0c8568 $$;
+    AS $$ body sha256:0d72d08527fdc22d $$;
 
 
 --
 -- Name: FUNCTION tg_payment_history__project_fulfilment(); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS 'Projects a payment (or a dispute on it) into orders, the credit ledger and user entitlements.';
+COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS 'Projects a payment (or a dispute on it) into orders, the credit ledger and user entitlements, when it
+is new or changed in what fulfilment depends on.';
 
 
 --
@@ -1353,14 +1354,15 @@ COMMENT ON FUNCTION payments.tg_payment_history__project_fulfilment() IS 'Projec
 
 CREATE FUNCTION payments.tg_subscriptions__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:090b1b51730a61df $$;
+    AS $$ body sha256:1ed0f9a9830b2232 $$;
 
 
 --
 -- Name: FUNCTION tg_subscriptions__project_fulfilment(); Type: COMMENT; Schema: payments; Owner: -
 --
 
-COMMENT ON FUNCTION payments.tg_subscriptions__project_fulfilment() IS 'Projects a subscription into user_entitlements (user subjects) or team_billing_status (groups).';
+COMMENT ON FUNCTION payments.tg_subscriptions__project_fulfilment() IS 'Projects a subscription into user_entitlements (user subjects) or team_billing_status (groups), when
+it is new or changed in what fulfilment depends on.';
 
 
 --
@@ -2828,14 +2830,14 @@ CREATE TRIGGER _200_reproject_payment AFTER INSERT OR UPDATE OF line_items, orde
 -- Name: payment_history _201_project_fulfilment_on_change; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.payment_history FOR EACH ROW WHEN (((((((((old.status IS DISTINCT FROM new.status) OR (old.amount IS DISTINCT FROM new.amount)) OR (old.amount_refunded IS DISTINCT FROM new.amount_refunded)) OR (old.subject_type IS DISTINCT FROM new.subject_type)) OR ((old.subject_id)::text IS DISTINCT FROM (new.subject_id)::text)) OR (old.stripe_checkout_session_id IS DISTINCT FROM new.stripe_checkout_session_id)) OR (old.stripe_payment_intent_id IS DISTINCT FROM new.stripe_payment_intent_id)) OR (old.metadata IS DISTINCT FROM new.metadata))) EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
+CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.payment_history FOR EACH ROW EXECUTE FUNCTION payments.tg_payment_history__project_fulfilment();
 
 
 --
 -- Name: subscriptions _201_project_fulfilment_on_change; Type: TRIGGER; Schema: payments; Owner: -
 --
 
-CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.subscriptions FOR EACH ROW WHEN (((((((((((((((old.status IS DISTINCT FROM new.status) OR (old.subject_type IS DISTINCT FROM new.subject_type)) OR ((old.subject_id)::text IS DISTINCT FROM (new.subject_id)::text)) OR (old.stripe_price_id IS DISTINCT FROM new.stripe_price_id)) OR (old.stripe_product_id IS DISTINCT FROM new.stripe_product_id)) OR (old.quantity IS DISTINCT FROM new.quantity)) OR (old.cancel_at_period_end IS DISTINCT FROM new.cancel_at_period_end)) OR (old.current_period_start IS DISTINCT FROM new.current_period_start)) OR (old.current_period_end IS DISTINCT FROM new.current_period_end)) OR (old.trial_start IS DISTINCT FROM new.trial_start)) OR (old.trial_end IS DISTINCT FROM new.trial_end)) OR (old.ended_at IS DISTINCT FROM new.ended_at)) OR (old.canceled_at IS DISTINCT FROM new.canceled_at)) OR ((old.raw -> 'items'::text) IS DISTINCT FROM (new.raw -> 'items'::text)))) EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
+CREATE TRIGGER _201_project_fulfilment_on_change AFTER UPDATE ON payments.subscriptions FOR EACH ROW EXECUTE FUNCTION payments.tg_subscriptions__project_fulfilment();
 
 
 --
