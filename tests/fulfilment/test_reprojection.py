@@ -3,8 +3,8 @@ changed in what fulfilment depends on: an event that just refreshes a snapshot p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from typing import Any
 
 from pgpay.testing.events import JSON
 from tests.fulfilment import helpers as h
@@ -15,23 +15,30 @@ CALLS = (
 )
 
 
-@contextmanager
-def counted_calls(db: h.Conn, functions: Sequence[str]) -> Iterator[dict[str, int]]:
-    """Run the block in one transaction; the dict it yields is then filled with how often each of
-    `functions` was called in it (after less before: the counters may still hold earlier
-    transactions' calls not yet reported)."""
+def ingest_counting(
+    db: h.Conn, events: Sequence[JSON], functions: Sequence[str]
+) -> tuple[list[str], dict[str, int]]:
+    """Ingest `events` in one transaction: their outcomes, and how often each of `functions` was
+    called (after less before: the counters may still hold earlier transactions' calls not yet
+    reported)."""
 
     def count() -> dict[str, int]:
         rows = db.execute(CALLS, [list(functions)]).fetchall()
         return {row["funcname"]: int(row["calls"]) for row in rows}
 
-    calls: dict[str, int] = {}
     with db.transaction():
         db.execute("SET LOCAL track_functions = 'all'")
         before = count()
-        yield calls
+        outcomes = h.ingest(db, events)
         after = count()
-    calls.update({name: after.get(name, 0) - before.get(name, 0) for name in functions})
+    return outcomes, {name: after.get(name, 0) - before.get(name, 0) for name in functions}
+
+
+def value(db: h.Conn, query: str, *params: Any) -> Any:
+    """The one value `query` returns (its first column)."""
+    row = db.execute(query, params).fetchone()  # type: ignore[arg-type]
+    assert row is not None, "no row"
+    return next(iter(row.values()))
 
 
 def test_a_payment_is_projected_again_only_when_fulfilment_depends_on_the_change(
@@ -48,21 +55,21 @@ def test_a_payment_is_projected_again_only_when_fulfilment_depends_on_the_change
 
     # The charge again in a newer event: the row keeps when it last saw it, nothing else changes.
     again = f.event("charge.succeeded", charge, created=f.tick(5))
-    with counted_calls(db, watched) as calls:
-        assert h.ingest(db, [again]) == ["processed"]
-    row = db.execute(
-        "SELECT (raw -> '_seen' ->> 'charge')::numeric AS seen FROM payments.payment_history"
+    outcomes, calls = ingest_counting(db, [again], watched)
+    assert outcomes == ["processed"]
+    seen = value(
+        db,
+        "SELECT (raw -> '_seen' ->> 'charge')::numeric FROM payments.payment_history"
         " WHERE stripe_charge_id = %s AND type = 'one_time_payment'",
-        [charge["id"]],
-    ).fetchone()
-    assert row is not None and row["seen"] == again["created"]  # the row was rewritten
+        charge["id"],
+    )
+    assert seen == again["created"]  # the row was rewritten
     assert calls == {"project_payment": 0}
 
     # A partial refund changes the refunded amount: the payment is projected again.
     f.tick(5)
     refund_events: list[JSON] = f.refund_events(charge["id"], amount=charge["amount"] // 2)
-    with counted_calls(db, watched) as calls:
-        h.ingest(db, refund_events)
+    _, calls = ingest_counting(db, refund_events, watched)
     assert calls["project_payment"] >= 1
     assert h.ledger(db, "user", "u1") == [("grant", 20), ("reversal", -10)]
 
@@ -81,19 +88,20 @@ def test_a_subscription_is_projected_again_only_when_fulfilment_depends_on_the_c
 
     # A newer snapshot whose only change is one fulfilment does not read.
     snapshot = h.restate(f, sub, latest_invoice=f.new_id("in"))
-    with counted_calls(db, watched) as calls:
-        assert h.ingest(db, [snapshot]) == ["processed"]
-    row = db.execute(
-        "SELECT raw ->> 'latest_invoice' AS invoice FROM payments.subscriptions"
+    outcomes, calls = ingest_counting(db, [snapshot], watched)
+    assert outcomes == ["processed"]
+    invoice = value(
+        db,
+        "SELECT raw ->> 'latest_invoice' FROM payments.subscriptions"
         " WHERE stripe_subscription_id = %s",
-        [sub["id"]],
-    ).fetchone()
-    assert row is not None and row["invoice"] == snapshot["data"]["object"]["latest_invoice"]
+        sub["id"],
+    )
+    assert invoice == snapshot["data"]["object"]["latest_invoice"]  # the row was rewritten
     assert calls == {"refresh_subscription_entitlements": 0}
 
     # Cancelling at the period end is a change the entitlement follows.
     cancel = h.restate(f, snapshot["data"]["object"], cancel_at_period_end=True)
-    with counted_calls(db, watched) as calls:
-        assert h.ingest(db, [cancel]) == ["processed"]
+    outcomes, calls = ingest_counting(db, [cancel], watched)
+    assert outcomes == ["processed"]
     assert calls == {"refresh_subscription_entitlements": 1}
     assert h.active_keys(db, "u1") == {"basic"}  # still within the paid period
