@@ -22,6 +22,9 @@ AS $$
 DECLARE
     v_parent payments.payment_history;
 BEGIN
+    IF NEW.type = 'refund' THEN
+        RETURN NULL;  -- a refund reaches fulfilment through its payment's refunded amount
+    END IF;
     -- Only changes fulfilment depends on re-project (most events just refresh a snapshot). Tested
     -- here rather than in the trigger's WHEN clause: PostgreSQL 15 reads a WHEN clause back from
     -- its stored node text and plans it again for every UPDATE statement, which costs more than
@@ -39,8 +42,6 @@ BEGIN
         IF v_parent.id IS NULL THEN
             RETURN NULL;
         END IF;
-    ELSIF NEW.type = 'refund' THEN
-        RETURN NULL;
     ELSE
         v_parent := NEW;
     END IF;

@@ -1337,7 +1337,7 @@ CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
 
 CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:0d72d08527fdc22d $$;
+    AS $$ body sha256:1c8784bb571cbb13 $$;
 
 
 --
