@@ -1,5 +1,11 @@
 -- Small pure helpers of the ingest layer: Stripe ids and timestamps, subject resolution, ordering rules.
 -- Order-independence rests on these: every merge keeps the "newest" state by (event time, state rank, digest).
+--
+-- Calls on the event path are written `v_void := payments.f(...)`, not `PERFORM payments.f(...)`.
+-- PERFORM runs a query: an executor start and stop for every call. An assignment whose right side
+-- has no query is a PL/pgSQL simple expression, evaluated directly (about 10,000 CPU instructions
+-- less per call, with the same snapshot and error behaviour; FOUND is left as it was). A void result assigned to text is
+-- the empty string; v_void is never read.
 
 CREATE OR REPLACE FUNCTION payments.stripe_id(p_value jsonb)
 RETURNS text

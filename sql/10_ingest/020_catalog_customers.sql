@@ -7,6 +7,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_customer ->> 'id';
     v_subject record;
 BEGIN
@@ -34,7 +35,7 @@ BEGIN
         );
 
     v_subject := payments.subject_from_metadata(coalesce(p_customer -> 'metadata', '{}'));
-    PERFORM payments.ensure_customer_mapping(
+    v_void := payments.ensure_customer_mapping(
         p_environment, v_subject.subject_type, v_subject.subject_id, v_id, 'metadata'
     );
 END

@@ -8,6 +8,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_subscription ->> 'id';
     v_customer text := payments.stripe_id(p_subscription -> 'customer');
     v_items jsonb := coalesce(p_subscription -> 'items' -> 'data', '[]'::jsonb);
@@ -88,7 +89,7 @@ BEGIN
     END;
     GET DIAGNOSTICS v_applied = ROW_COUNT;
 
-    PERFORM payments.ensure_customer_mapping(
+    v_void := payments.ensure_customer_mapping(
         p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
     );
     -- Payments that arrived before their subscription learn its subject.

@@ -385,6 +385,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_session ->> 'id';
     v_local text := p_session -> 'metadata' ->> 'pgpay_checkout_session_id';
     v_customer text := payments.stripe_id(p_session -> 'customer');
@@ -462,7 +463,7 @@ BEGIN
         END;
 
     IF v_status = 'complete' THEN
-        PERFORM payments.ensure_customer_mapping(
+        v_void := payments.ensure_customer_mapping(
             p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'checkout'
         );
     END IF;
@@ -479,7 +480,7 @@ BEGIN
             WHEN v_payment_status IN ('paid', 'no_payment_required') THEN 'succeeded'
             ELSE 'pending'
         END;
-        PERFORM payments.upsert_payment_history(
+        v_void := payments.upsert_payment_history(
             p_environment, 'one_time_payment', v_pi, v_payment, p_event_at, 'checkout_session', p_session,
             p_checkout_session => v_id, p_customer => v_customer,
             p_amount => (p_session ->> 'amount_total')::bigint, p_currency => p_session ->> 'currency',
@@ -502,6 +503,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_intent ->> 'id';
     v_customer text := payments.stripe_id(p_intent -> 'customer');
     v_subject record;
@@ -521,10 +523,10 @@ BEGIN
         ELSE 'pending'
     END;
     v_subject := payments.resolve_subject(p_environment, p_intent -> 'metadata', v_customer);
-    PERFORM payments.ensure_customer_mapping(
+    v_void := payments.ensure_customer_mapping(
         p_environment, v_subject.subject_type, v_subject.subject_id, v_customer, 'metadata'
     );
-    PERFORM payments.upsert_payment_history(
+    v_void := payments.upsert_payment_history(
         p_environment, 'one_time_payment', v_id, v_status, p_event_at, 'payment_intent', p_intent,
         p_charge => payments.stripe_id(p_intent -> 'latest_charge'), p_customer => v_customer,
         p_amount => (p_intent ->> 'amount')::bigint, p_currency => p_intent ->> 'currency',
@@ -546,6 +548,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_pi text := payments.stripe_id(p_charge -> 'payment_intent');
     v_invoice text := payments.stripe_id(p_charge -> 'invoice');
     v_customer text := payments.stripe_id(p_charge -> 'customer');
@@ -572,7 +575,7 @@ BEGIN
         v_type := 'one_time_payment';
         v_key := v_pi;
     END IF;
-    PERFORM payments.upsert_payment_history(
+    v_void := payments.upsert_payment_history(
         p_environment, v_type, v_key, v_status, p_event_at, 'charge', p_charge,
         p_payment_intent => v_pi, p_charge => p_charge ->> 'id', p_customer => v_customer,
         p_amount => (p_charge ->> 'amount')::bigint,
@@ -586,7 +589,7 @@ BEGIN
     -- Older API versions embed the refunds in charge.refunded.
     IF payments.array_size(p_charge -> 'refunds' -> 'data') > 0 THEN
         FOR v_refund IN SELECT r FROM jsonb_array_elements(p_charge -> 'refunds' -> 'data') AS r LOOP
-            PERFORM payments.apply_refund(p_environment, v_refund, p_event_at);
+            v_void := payments.apply_refund(p_environment, v_refund, p_event_at);
         END LOOP;
     END IF;
 END
@@ -638,12 +641,13 @@ RETURNS payments.payment_history
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_pi text := payments.stripe_id(p_object -> 'payment_intent');
     v_charge text := payments.stripe_id(p_object -> 'charge');
     v_parent payments.payment_history;
 BEGIN
     v_parent := payments.parent_payment(p_environment, v_pi, v_charge);
-    PERFORM payments.upsert_payment_history(
+    v_void := payments.upsert_payment_history(
         p_environment, p_type, p_object ->> 'id', p_status, p_event_at, p_type, p_object,
         p_payment_intent => coalesce(v_pi, v_parent.stripe_payment_intent_id), p_charge => v_charge,
         p_invoice => v_parent.stripe_invoice_id, p_subscription => v_parent.stripe_subscription_id,
@@ -667,6 +671,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_parent payments.payment_history;
     v_status text := CASE p_refund ->> 'status'
         WHEN 'succeeded' THEN 'succeeded' WHEN 'failed' THEN 'failed' WHEN 'canceled' THEN 'canceled'
@@ -680,7 +685,7 @@ BEGIN
     -- The payment re-derives its refunded amount from its live refunds (a payment that has not
     -- arrived yet does so when it does).
     IF v_parent.id IS NOT NULL THEN
-        PERFORM payments.upsert_payment_history(
+        v_void := payments.upsert_payment_history(
             p_environment, v_parent.type,
             CASE WHEN v_parent.type = 'subscription_invoice' THEN v_parent.stripe_invoice_id
                 ELSE v_parent.stripe_payment_intent_id END,
@@ -725,6 +730,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_invoice ->> 'id';
     v_customer text := payments.stripe_id(p_invoice -> 'customer');
     v_details jsonb := p_invoice -> 'parent' -> 'subscription_details';
@@ -797,7 +803,7 @@ BEGIN
             -- Learnt from the ledger, the intent was not among the event's lock keys: take its lock
             -- before touching any row, so a refund of that intent running now either is seen by
             -- this invoice or sees it (the refund holds no other lock this transaction waits for).
-            PERFORM pg_advisory_xact_lock(hashtextextended(p_environment || ':' || v_pi, 0));
+            v_void := pg_advisory_xact_lock(hashtextextended(p_environment || ':' || v_pi, 0));
         END IF;
     END IF;
     v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
@@ -810,7 +816,7 @@ BEGIN
         WHERE s.environment = p_environment AND s.stripe_subscription_id = v_subscription;
     END IF;
 
-    PERFORM payments.upsert_payment_history(
+    v_void := payments.upsert_payment_history(
         p_environment, 'subscription_invoice', v_id, v_event_status, p_event_at, 'invoice', p_invoice,
         p_payment_intent => v_pi, p_charge => v_charge,
         p_subscription => v_subscription, p_customer => v_customer,
@@ -839,6 +845,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_invoice text := payments.stripe_id(p_invoice_payment -> 'invoice');
     v_pi text := payments.stripe_id(p_invoice_payment -> 'payment' -> 'payment_intent');
 BEGIN
@@ -850,7 +857,7 @@ BEGIN
         -- The invoice is not known yet: apply_invoice finds this event in the ledger when it comes.
         RETURN;
     END IF;
-    PERFORM payments.upsert_payment_history(
+    v_void := payments.upsert_payment_history(
         p_environment, 'subscription_invoice', v_invoice, NULL, p_event_at, NULL, NULL,
         p_payment_intent => v_pi,
         p_charge => payments.stripe_id(p_invoice_payment -> 'payment' -> 'charge')

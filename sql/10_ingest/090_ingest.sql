@@ -37,33 +37,34 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_type text := p_event ->> 'type';
     v_object jsonb := p_event -> 'data' -> 'object';
     v_at timestamptz := payments.to_timestamptz(p_event -> 'created');
 BEGIN
     CASE
         WHEN v_type IN ('customer.created', 'customer.updated', 'customer.deleted') THEN
-            PERFORM payments.apply_customer(p_environment, v_object, v_at, v_type = 'customer.deleted');
+            v_void := payments.apply_customer(p_environment, v_object, v_at, v_type = 'customer.deleted');
         WHEN v_type LIKE 'product.%' THEN
-            PERFORM payments.apply_product(p_environment, v_object, v_at, v_type = 'product.deleted');
+            v_void := payments.apply_product(p_environment, v_object, v_at, v_type = 'product.deleted');
         WHEN v_type LIKE 'price.%' THEN
-            PERFORM payments.apply_price(p_environment, v_object, v_at, v_type = 'price.deleted');
+            v_void := payments.apply_price(p_environment, v_object, v_at, v_type = 'price.deleted');
         WHEN v_type LIKE 'checkout.session.%' THEN
-            PERFORM payments.apply_checkout_session(p_environment, v_object, v_at, v_type);
+            v_void := payments.apply_checkout_session(p_environment, v_object, v_at, v_type);
         WHEN v_type LIKE 'payment_intent.%' THEN
-            PERFORM payments.apply_payment_intent(p_environment, v_object, v_at, v_type);
+            v_void := payments.apply_payment_intent(p_environment, v_object, v_at, v_type);
         WHEN v_type IN ('charge.succeeded', 'charge.failed', 'charge.refunded') THEN
-            PERFORM payments.apply_charge(p_environment, v_object, v_at, v_type);
+            v_void := payments.apply_charge(p_environment, v_object, v_at, v_type);
         WHEN v_type = 'charge.refund.updated' OR v_type LIKE 'refund.%' THEN
-            PERFORM payments.apply_refund(p_environment, v_object, v_at);
+            v_void := payments.apply_refund(p_environment, v_object, v_at);
         WHEN v_type LIKE 'charge.dispute.%' THEN
-            PERFORM payments.apply_dispute(p_environment, v_object, v_at, v_type);
+            v_void := payments.apply_dispute(p_environment, v_object, v_at, v_type);
         WHEN v_type = 'invoice_payment.paid' THEN
-            PERFORM payments.apply_invoice_payment(p_environment, v_object, v_at);
+            v_void := payments.apply_invoice_payment(p_environment, v_object, v_at);
         WHEN v_type LIKE 'invoice.%' THEN
-            PERFORM payments.apply_invoice(p_environment, v_object, v_at, v_type);
+            v_void := payments.apply_invoice(p_environment, v_object, v_at, v_type);
         WHEN v_type LIKE 'customer.subscription.%' THEN
-            PERFORM payments.apply_subscription(p_environment, v_object, v_at);
+            v_void := payments.apply_subscription(p_environment, v_object, v_at);
         ELSE
             RAISE EXCEPTION 'pgpay has no projection for event type %', v_type;
     END CASE;
@@ -134,6 +135,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_environment text := ingest_stripe_event.environment;
     v_source text := ingest_stripe_event.source;
     v_event jsonb := ingest_stripe_event.event;
@@ -171,7 +173,7 @@ BEGIN
     -- Only projections need the per-object locks: an ignored event is just a ledger row.
     IF v_handled THEN
         FOREACH v_lock IN ARRAY payments.event_lock_keys(v_event) LOOP
-            PERFORM pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
+            v_void := pg_advisory_xact_lock(hashtextextended(v_environment || ':' || v_lock, 0));
         END LOOP;
     END IF;
 
@@ -210,7 +212,7 @@ BEGIN
     END IF;
 
     BEGIN
-        PERFORM payments.project_stripe_event(v_environment, v_event);
+        v_void := payments.project_stripe_event(v_environment, v_event);
     EXCEPTION
         WHEN deadlock_detected OR serialization_failure OR lock_not_available
             OR query_canceled OR admin_shutdown OR crash_shutdown OR cannot_connect_now THEN

@@ -99,6 +99,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_order_id uuid;
 BEGIN
     IF p_payment.type <> 'one_time_payment' THEN
@@ -147,7 +148,7 @@ BEGIN
         ORDER BY o.id
         FOR UPDATE OF o
     LOOP
-        PERFORM payments.apply_payment_to_order(v_order_id, p_payment);
+        v_void := payments.apply_payment_to_order(v_order_id, p_payment);
     END LOOP;
 END
 $$;
@@ -161,6 +162,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_order public.orders;
     v_payment payments.payment_history;
 BEGIN
@@ -189,7 +191,7 @@ BEGIN
     ORDER BY payments.payment_status_rank(h.type, h.status) DESC, h.id
     LIMIT 1;
     IF FOUND THEN
-        PERFORM payments.apply_payment_to_order(v_order.id, v_payment);
+        v_void := payments.apply_payment_to_order(v_order.id, v_payment);
     END IF;
 END
 $$;
@@ -204,8 +206,10 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
 BEGIN
-    PERFORM payments.refresh_order(NEW.id);
+    v_void := payments.refresh_order(NEW.id);
     RETURN NULL;
 END
 $$;
@@ -222,6 +226,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_payment payments.payment_history;
 BEGIN
     IF NEW.stripe_checkout_session_id IS NULL THEN
@@ -234,7 +239,7 @@ BEGIN
         WHERE h.environment = NEW.environment AND h.type = 'one_time_payment'
             AND h.stripe_checkout_session_id = NEW.stripe_checkout_session_id
     LOOP
-        PERFORM payments.project_payment(v_payment);
+        v_void := payments.project_payment(v_payment);
     END LOOP;
     RETURN NULL;
 END

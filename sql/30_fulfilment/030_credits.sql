@@ -128,6 +128,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_base text;
     v_credits bigint;
     v_due bigint;
@@ -158,7 +159,7 @@ BEGIN
         IF v_credits <= 0 THEN
             RETURN;
         END IF;
-        PERFORM payments.post_credit_entry(
+        v_void := payments.post_credit_entry(
             p_payment, v_credits, 'grant', v_base || ':grant', 'paid ' || p_payment.type, 'payment'
         );
     END IF;
@@ -173,7 +174,7 @@ BEGIN
     SELECT coalesce(-sum(l.amount), 0), count(*) INTO v_reversed, v_entries FROM public.credit_ledger AS l
     WHERE l.payment_history_id = p_payment.id AND l.metadata ->> 'cause' = 'refund';
     IF v_due <> v_reversed THEN
-        PERFORM payments.post_credit_entry(
+        v_void := payments.post_credit_entry(
             p_payment, v_reversed - v_due, CASE WHEN v_due > v_reversed THEN 'reversal' ELSE 'restore' END,
             v_base || ':refund:' || (v_entries + 1),
             'refunded ' || p_payment.amount_refunded || ' of ' || p_payment.amount, 'refund'
@@ -191,12 +192,12 @@ BEGIN
             WHEN p_payment.amount <= 0 THEN v_credits
             ELSE (v_credits * least(v_dispute.amount, p_payment.amount)) / p_payment.amount
         END;
-        PERFORM payments.post_credit_entry(
+        v_void := payments.post_credit_entry(
             p_payment, -v_hold, 'reversal', 'dispute:' || v_dispute.stripe_dispute_id || ':hold',
             'disputed', 'dispute'
         );
         IF v_dispute.status = 'won' THEN
-            PERFORM payments.post_credit_entry(
+            v_void := payments.post_credit_entry(
                 p_payment, v_hold, 'restore', 'dispute:' || v_dispute.stripe_dispute_id || ':restore',
                 'dispute won', 'dispute'
             );

@@ -67,6 +67,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_sub payments.subscriptions;
     v_access boolean;
     v_grants jsonb;
@@ -89,7 +90,7 @@ BEGIN
         FROM jsonb_array_elements(coalesce(v_sub.raw -> 'items' -> 'data', '[]')) AS it
     ) AS i,
         LATERAL payments.product_entitlement_keys(p_environment, i.product) AS k (key);
-    PERFORM payments.set_entitlements(
+    v_void := payments.set_entitlements(
         p_environment, v_sub.subject_id, 'subscription', v_sub.stripe_subscription_id, v_grants, v_access,
         coalesce(v_sub.stripe_created, v_sub.trial_start, v_sub.current_period_start),
         CASE
@@ -120,6 +121,7 @@ RETURNS void
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_grants jsonb;
     v_active boolean;
 BEGIN
@@ -140,7 +142,7 @@ BEGIN
         FROM jsonb_array_elements(payments.payment_lines(p_payment)) AS l
     ) AS li,
         LATERAL payments.product_entitlement_keys(p_payment.environment, li.product) AS k (key);
-    PERFORM payments.set_entitlements(
+    v_void := payments.set_entitlements(
         p_payment.environment, p_payment.subject_id, 'one_time_payment', p_payment.stripe_payment_intent_id,
         v_grants, v_active, p_payment.stripe_created, NULL
     );

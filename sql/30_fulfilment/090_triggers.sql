@@ -5,10 +5,12 @@ CREATE OR REPLACE FUNCTION payments.project_payment(p_payment payments.payment_h
 RETURNS void
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
 BEGIN
-    PERFORM payments.project_payment_to_orders(p_payment);
-    PERFORM payments.sync_payment_credits(p_payment);
-    PERFORM payments.refresh_payment_entitlements(p_payment);
+    v_void := payments.project_payment_to_orders(p_payment);
+    v_void := payments.sync_payment_credits(p_payment);
+    v_void := payments.refresh_payment_entitlements(p_payment);
 END
 $$;
 
@@ -20,6 +22,7 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_parent payments.payment_history;
 BEGIN
     IF NEW.type = 'refund' THEN
@@ -45,7 +48,7 @@ BEGIN
     ELSE
         v_parent := NEW;
     END IF;
-    PERFORM payments.project_payment(v_parent);
+    v_void := payments.project_payment(v_parent);
     RETURN NULL;
 END
 $$;
@@ -66,6 +69,8 @@ CREATE OR REPLACE FUNCTION payments.tg_subscriptions__project_fulfilment()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
 BEGIN
     -- Only changes fulfilment depends on re-project (see tg_payment_history__project_fulfilment).
     IF TG_OP = 'UPDATE'
@@ -82,9 +87,9 @@ BEGIN
         RETURN NULL;
     END IF;
     IF NEW.subject_type = 'user' THEN
-        PERFORM payments.refresh_subscription_entitlements(NEW.environment, NEW.stripe_subscription_id);
+        v_void := payments.refresh_subscription_entitlements(NEW.environment, NEW.stripe_subscription_id);
     ELSE
-        PERFORM payments.refresh_team_billing_status(NEW.environment, NEW.subject_type, NEW.subject_id);
+        v_void := payments.refresh_team_billing_status(NEW.environment, NEW.subject_type, NEW.subject_id);
     END IF;
     RETURN NULL;
 END
@@ -113,6 +118,7 @@ LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_sub payments.subscriptions;
     v_payment payments.payment_history;
     v_lines jsonb[];
@@ -129,9 +135,9 @@ BEGIN
         ORDER BY s.stripe_subscription_id
     LOOP
         IF v_sub.subject_type = 'user' THEN
-            PERFORM payments.refresh_subscription_entitlements(p_environment, v_sub.stripe_subscription_id);
+            v_void := payments.refresh_subscription_entitlements(p_environment, v_sub.stripe_subscription_id);
         ELSE
-            PERFORM payments.refresh_team_billing_status(p_environment, v_sub.subject_type, v_sub.subject_id);
+            v_void := payments.refresh_team_billing_status(p_environment, v_sub.subject_type, v_sub.subject_id);
         END IF;
         IF p_credits THEN
             FOR v_payment IN
@@ -139,7 +145,7 @@ BEGIN
                 WHERE h.environment = p_environment AND h.type = 'subscription_invoice'
                     AND h.stripe_subscription_id = v_sub.stripe_subscription_id
             LOOP
-                PERFORM payments.sync_payment_credits(v_payment);
+                v_void := payments.sync_payment_credits(v_payment);
             END LOOP;
         END IF;
     END LOOP;
@@ -167,9 +173,9 @@ BEGIN
             ))
     LOOP
         IF p_credits THEN
-            PERFORM payments.sync_payment_credits(v_payment);
+            v_void := payments.sync_payment_credits(v_payment);
         END IF;
-        PERFORM payments.refresh_payment_entitlements(v_payment);
+        v_void := payments.refresh_payment_entitlements(v_payment);
     END LOOP;
 END
 $$;
@@ -182,13 +188,15 @@ CREATE OR REPLACE FUNCTION payments.tg_catalog__reproject()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_void text;  -- takes what a call returns (see 010_helpers.sql)
 BEGIN
     IF TG_TABLE_NAME = 'prices' THEN
-        PERFORM payments.reproject_catalog_item(
+        v_void := payments.reproject_catalog_item(
             NEW.environment, NEW.stripe_price_id, NULL, TG_OP = 'INSERT'
         );
     ELSE
-        PERFORM payments.reproject_catalog_item(
+        v_void := payments.reproject_catalog_item(
             NEW.environment, NULL, NEW.stripe_product_id, TG_OP = 'INSERT'
         );
     END IF;

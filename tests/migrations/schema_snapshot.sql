@@ -37,11 +37,41 @@ CREATE SCHEMA pgpay_migrations;
 
 
 --
+-- Name: delivery_attempts; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.delivery_attempts AS integer
+	CONSTRAINT webhook_events_attempts_check CHECK ((VALUE >= 0));
+
+
+--
+-- Name: DOMAIN delivery_attempts; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.delivery_attempts IS 'How many times an event was ingested, 0 or more: payments.webhook_events.attempts.';
+
+
+--
 -- Name: stripe_environment; Type: DOMAIN; Schema: payments; Owner: -
 --
 
 CREATE DOMAIN payments.stripe_environment AS text
 	CONSTRAINT stripe_environment_check CHECK ((VALUE = ANY (ARRAY['test'::text, 'live'::text])));
+
+
+--
+-- Name: stripe_event_id; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.stripe_event_id AS text
+	CONSTRAINT webhook_events_stripe_event_id_check CHECK ((VALUE ~ '^evt_[A-Za-z0-9_]+$'::text));
+
+
+--
+-- Name: DOMAIN stripe_event_id; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.stripe_event_id IS 'A Stripe event id (evt_...): payments.webhook_events.stripe_event_id.';
 
 
 --
@@ -53,12 +83,42 @@ CREATE DOMAIN payments.subject_id AS text
 
 
 --
+-- Name: webhook_event_source; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.webhook_event_source AS text
+	CONSTRAINT webhook_events_source_check CHECK ((VALUE = ANY ('{webhook,cli,backfill,sync,replay}'::text[])));
+
+
+--
+-- Name: DOMAIN webhook_event_source; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.webhook_event_source IS 'Where an event came from (webhook, cli, backfill, sync, replay): payments.webhook_events.source.';
+
+
+--
+-- Name: webhook_event_status; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.webhook_event_status AS text
+	CONSTRAINT webhook_events_status_check CHECK ((VALUE = ANY ('{received,processed,ignored,failed}'::text[])));
+
+
+--
+-- Name: DOMAIN webhook_event_status; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.webhook_event_status IS 'received, processed, ignored or failed: payments.webhook_events.status.';
+
+
+--
 -- Name: apply_charge(text, jsonb, timestamp with time zone, text); Type: FUNCTION; Schema: payments; Owner: -
 --
 
 CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:7889392bbda8317e $$;
+    AS $$ body sha256:0aaef9b56379d4e9 $$;
 
 
 --
@@ -74,7 +134,7 @@ COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_
 
 CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$ body sha256:636ede0daf8e9283 $_$;
+    AS $_$ body sha256:93b62cac9da05ec6 $_$;
 
 
 --
@@ -91,7 +151,7 @@ records the one-time payment (pending while an asynchronous method is unpaid).';
 
 CREATE FUNCTION payments.apply_customer(p_environment text, p_customer jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:b436a4bee641414d $$;
+    AS $$ body sha256:a379255f3773edc9 $$;
 
 
 --
@@ -123,7 +183,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:ee6e6aeb6ab0f13b $$;
+    AS $$ body sha256:f787ed14869e292b $$;
 
 
 --
@@ -140,7 +200,7 @@ payment intent under payments); invoices without a subscription are not billing 
 
 CREATE FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:69a99e768446c245 $$;
+    AS $$ body sha256:28f90210cb48e81a $$;
 
 
 --
@@ -157,7 +217,7 @@ where webhooks carry invoices without their payments).';
 
 CREATE FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:ea366e57f67d60af $$;
+    AS $$ body sha256:3f9a98050315fb43 $$;
 
 
 --
@@ -282,7 +342,7 @@ COMMENT ON FUNCTION payments.apply_product(p_environment text, p_product jsonb, 
 
 CREATE FUNCTION payments.apply_refund(p_environment text, p_refund jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:a31752b6b59c45b4 $$;
+    AS $$ body sha256:26509fa2723581a1 $$;
 
 
 --
@@ -299,7 +359,7 @@ canceled) refunds.';
 
 CREATE FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:011e4417e4322418 $$;
+    AS $$ body sha256:1404b9065c34f6c2 $$;
 
 
 --
@@ -561,7 +621,7 @@ The managed webhook endpoint subscribes to exactly these.';
 CREATE FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text DEFAULT 'webhook'::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$ body sha256:125e16fdb5a403bd $_$;
+    AS $_$ body sha256:226b6aa1c64baf25 $_$;
 
 
 --
@@ -926,7 +986,7 @@ COMMENT ON FUNCTION payments.product_entitlement_keys(p_environment text, p_prod
 
 CREATE FUNCTION payments.project_payment(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:d3609dbaf05707db $$;
+    AS $$ body sha256:3c8a050b72ae07c7 $$;
 
 
 --
@@ -942,7 +1002,7 @@ COMMENT ON FUNCTION payments.project_payment(p_payment payments.payment_history)
 
 CREATE FUNCTION payments.project_payment_to_orders(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:b10d496583ab49e2 $$;
+    AS $$ body sha256:46b3f76dac92c186 $$;
 
 
 --
@@ -959,7 +1019,7 @@ checkout session or payment intent stored on the order, or the pgpay checkout ro
 
 CREATE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:13016fe20a9732f5 $$;
+    AS $$ body sha256:b6c526f2d098d45c $$;
 
 
 --
@@ -975,7 +1035,7 @@ COMMENT ON FUNCTION payments.project_stripe_event(p_environment text, p_event js
 
 CREATE FUNCTION payments.refresh_order(p_order_id uuid) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:1d16290188a12c5e $$;
+    AS $$ body sha256:a9e4d1feb6d5ae7d $$;
 
 
 --
@@ -992,7 +1052,7 @@ payment arrived catches up).';
 
 CREATE FUNCTION payments.refresh_payment_entitlements(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:e30028fd5d778268 $$;
+    AS $$ body sha256:103385ed2919320d $$;
 
 
 --
@@ -1009,7 +1069,7 @@ was lost; no expiry.';
 
 CREATE FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:37abc5e75d7e3fcf $$;
+    AS $$ body sha256:97cf06e4fec851d3 $$;
 
 
 --
@@ -1045,7 +1105,7 @@ first, then by status, latest period end, seats.';
 CREATE FUNCTION payments.reproject_catalog_item(p_environment text, p_price_id text, p_product_id text, p_credits boolean) RETURNS void
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
-    AS $$ body sha256:f1b0da590bf2c4c9 $$;
+    AS $$ body sha256:b17f172cb8dcb876 $$;
 
 
 --
@@ -1214,7 +1274,7 @@ CREATE FUNCTION payments.subscription_status_rank(p_status text) RETURNS integer
 
 CREATE FUNCTION payments.sync_payment_credits(p_payment payments.payment_history) RETURNS void
     LANGUAGE plpgsql
-    AS $_$ body sha256:c939c035dd2a7a9b $_$;
+    AS $_$ body sha256:727cf08bac85a2e7 $_$;
 
 
 --
@@ -1248,7 +1308,7 @@ COMMENT ON FUNCTION payments.tg_any__set_updated_at() IS 'Trigger function: sets
 
 CREATE FUNCTION payments.tg_catalog__reproject() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:d9442915f8a3216a $$;
+    AS $$ body sha256:a21e5c2533c6c7f5 $$;
 
 
 --
@@ -1267,7 +1327,7 @@ purchases that use it.';
 CREATE FUNCTION payments.tg_checkout_sessions__reproject_payment() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:cbad29fff8e810ba $$;
+    AS $$ body sha256:347d0910a14c1ebb $$;
 
 
 --
@@ -1328,7 +1388,7 @@ COMMENT ON FUNCTION payments.tg_credit_ledger__truncate_totals() IS 'Trigger fun
 CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:be08aa37555675a1 $$;
+    AS $$ body sha256:6fc7e82fd9543b94 $$;
 
 
 --
@@ -1337,7 +1397,7 @@ CREATE FUNCTION payments.tg_orders__catch_up() RETURNS trigger
 
 CREATE FUNCTION payments.tg_payment_history__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:1c8784bb571cbb13 $$;
+    AS $$ body sha256:a8272cc373032602 $$;
 
 
 --
@@ -1354,7 +1414,7 @@ is new or changed in what fulfilment depends on.';
 
 CREATE FUNCTION payments.tg_subscriptions__project_fulfilment() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$ body sha256:1ed0f9a9830b2232 $$;
+    AS $$ body sha256:a0608fd06b3f2b1b $$;
 
 
 --
@@ -1403,7 +1463,7 @@ COMMENT ON FUNCTION payments.try_uuid(p_value text) IS 'The text as a uuid, or N
 
 CREATE FUNCTION payments.upsert_child_payment(p_environment text, p_type text, p_object jsonb, p_status text, p_event_at timestamp with time zone, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text) RETURNS payments.payment_history
     LANGUAGE plpgsql
-    AS $$ body sha256:11b835847af68d8a $$;
+    AS $$ body sha256:d21d0b141ed53fa4 $$;
 
 
 --
@@ -1934,25 +1994,21 @@ COMMENT ON TABLE payments.subscriptions IS 'Mirror of Stripe subscriptions with 
 CREATE TABLE payments.webhook_events (
     id bigint NOT NULL,
     environment payments.stripe_environment NOT NULL,
-    stripe_event_id text NOT NULL,
+    stripe_event_id payments.stripe_event_id NOT NULL,
     type text NOT NULL,
     api_version text,
     livemode boolean NOT NULL,
     object_type text,
     object_id text,
     stripe_created timestamp with time zone NOT NULL,
-    status text DEFAULT 'received'::text NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
+    status payments.webhook_event_status DEFAULT 'received'::text NOT NULL,
+    attempts payments.delivery_attempts DEFAULT 0 NOT NULL,
     last_error text,
-    source text DEFAULT 'webhook'::text NOT NULL,
+    source payments.webhook_event_source DEFAULT 'webhook'::text NOT NULL,
     payload jsonb NOT NULL,
     received_at timestamp with time zone DEFAULT now() NOT NULL,
     processed_at timestamp with time zone,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT webhook_events_attempts_check CHECK ((attempts >= 0)),
-    CONSTRAINT webhook_events_source_check CHECK ((source = ANY ('{webhook,cli,backfill,sync,replay}'::text[]))),
-    CONSTRAINT webhook_events_status_check CHECK ((status = ANY ('{received,processed,ignored,failed}'::text[]))),
-    CONSTRAINT webhook_events_stripe_event_id_check CHECK ((stripe_event_id ~ '^evt_[A-Za-z0-9_]+$'::text))
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 ALTER TABLE ONLY payments.webhook_events ALTER COLUMN payload SET COMPRESSION lz4;
 
@@ -2648,7 +2704,7 @@ CREATE INDEX subscriptions_subject_idx ON payments.subscriptions USING btree (en
 -- Name: webhook_events_failed_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (environment, received_at) WHERE (status = 'failed'::text);
+CREATE INDEX webhook_events_failed_idx ON payments.webhook_events USING btree (environment, received_at) WHERE ((status)::text = 'failed'::text);
 
 
 --
@@ -2662,7 +2718,7 @@ CREATE INDEX webhook_events_invoice_payment_idx ON payments.webhook_events USING
 -- Name: webhook_events_unprocessed_idx; Type: INDEX; Schema: payments; Owner: -
 --
 
-CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btree (received_at) WHERE (status = ANY (ARRAY['received'::text, 'failed'::text]));
+CREATE INDEX webhook_events_unprocessed_idx ON payments.webhook_events USING btree (received_at) WHERE ((status)::text = ANY (ARRAY['received'::text, 'failed'::text]));
 
 
 --

@@ -201,7 +201,7 @@ def test_the_rollback_restores_the_old_rules(pgpay_databases: DatabaseFactory) -
                 f"CHECK ((entitlement_key ~ '{OLD_ENTITLEMENT_KEY}'::text))",
             ]
             assert _domain_accepts(conn, EDGES) == _regex_accepts(conn, OLD_SUBJECT_ID, EDGES)
-        assert migrate.migrate(url).applied[-1] == "0010-linear-id-checks"
+        assert "0010-linear-id-checks" in migrate.migrate(url).applied
 
 
 def test_an_app_keeping_subject_ids_in_an_array_still_migrates(
@@ -214,7 +214,7 @@ def test_an_app_keeping_subject_ids_in_an_array_still_migrates(
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE public.app_teams (member_ids payments.subject_id[])")
             conn.execute("INSERT INTO public.app_teams VALUES (ARRAY['u1', 'u2'])")
-        assert migrate.migrate(url).applied[-1] == "0010-linear-id-checks"
+        assert "0010-linear-id-checks" in migrate.migrate(url).applied
         with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as conn:
             rule = conn.execute(
                 "SELECT pg_get_constraintdef(oid) AS rule, convalidated"

@@ -1,6 +1,7 @@
 """The value rules of the tables the event path writes: migration 0008 rewrote their IN lists as
-array constants (cheaper per statement); each rule must accept exactly what it accepted before,
-and refuse by the same name."""
+array constants (cheaper per statement), migration 0011 moved the ledger's rules onto domains of its
+columns (cheaper still); each rule must accept exactly what it accepted before, and refuse by the
+same name."""
 
 from __future__ import annotations
 
@@ -32,19 +33,28 @@ REWRITTEN = {  # constraint -> its table, as regclass prints it (public is on th
     "credit_ledger_kind_check": "credit_ledger",
     "user_entitlements_source_type_check": "user_entitlements",
 }
+ON_DOMAINS = {  # constraint -> the domain migration 0011 moved it to
+    "webhook_events_status_check": "payments.webhook_event_status",
+    "webhook_events_source_check": "payments.webhook_event_source",
+    "webhook_events_stripe_event_id_check": "payments.stripe_event_id",
+    "webhook_events_attempts_check": "payments.delivery_attempts",
+}
 RULE = re.compile(r"^\((?P<column>\w+) = ANY \((?P<list>.*)\)\)$")
 
 
 def _rules(conn: psycopg.Connection[tuple[str, str, str]]) -> dict[str, tuple[str, str]]:
-    """Each rewritten constraint's column and the SQL of its list, as PostgreSQL prints them."""
+    """Each rewritten constraint's column (VALUE on a domain) and the SQL of its list, as
+    PostgreSQL prints them."""
     rows = conn.execute(
-        "SELECT c.conname, c.conrelid::regclass::text, pg_get_expr(c.conbin, c.conrelid)"
+        "SELECT c.conname,"
+        " coalesce(nullif(c.conrelid, 0)::regclass::text, c.contypid::regtype::text),"
+        " pg_get_expr(c.conbin, c.conrelid)"
         " FROM pg_catalog.pg_constraint AS c WHERE c.contype = 'c' AND c.conname = ANY(%s)",
         [list(REWRITTEN)],
     ).fetchall()
     rules = {}
-    for name, table, expression in rows:
-        assert table == REWRITTEN[name]
+    for name, owner, expression in rows:
+        assert owner in (REWRITTEN[name], ON_DOMAINS.get(name))
         match = RULE.match(expression)
         assert match, f"{name}: {expression}"
         rules[name] = (match["column"], match["list"])
@@ -83,17 +93,22 @@ def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
     try:
         migrate.migrate(url)
         with psycopg.connect(url) as conn:
-            after = {n: (col, _accepted(conn, lst)) for n, (col, lst) in _rules(conn).items()}
+            after = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
             rewritten = _rules(conn)
         stems = [path.stem for path in migrate.migration_files()]
         migrate.rollback(url, steps=len(stems) - stems.index("0008-cheaper-write-checks"))
         with psycopg.connect(url) as conn:
-            before = {n: (col, _accepted(conn, lst)) for n, (col, lst) in _rules(conn).items()}
+            before = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
             original = _rules(conn)
     finally:
         pgpay_databases.drop(name)
     assert after == before
-    assert all(accepted for _, accepted in after.values())
+    assert all(after.values())
+    # the ledger's rules are on its columns' domains now, the others still on their tables
+    assert {n for n, (column, _) in rewritten.items() if column == "VALUE"} == set(
+        ON_DOMAINS
+    ) & set(REWRITTEN)
+    assert all(column != "VALUE" for column, _ in original.values())
     # the lists really changed form: ARRAY[...] before, one array constant after
     assert all(lst.startswith("ARRAY[") for _, lst in original.values())
     assert all(lst.startswith("'{") for _, lst in rewritten.values())
@@ -170,3 +185,70 @@ def test_the_other_tables_refuse_a_value_outside_their_list(
     with pytest.raises(psycopg.errors.CheckViolation) as err:
         pgpay_db.execute(statement)
     assert err.value.diag.constraint_name == constraint
+
+
+def _ledger_shape(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, object]:
+    """Where the ledger's rules live, its columns' types, its storage, and what it holds."""
+    rules = conn.execute(
+        "SELECT c.conname, coalesce(nullif(c.conrelid, 0)::regclass::text,"
+        " c.contypid::regtype::text) FROM pg_catalog.pg_constraint AS c"
+        " WHERE c.contype = 'c' AND c.conname = ANY(%s) ORDER BY 1",
+        [list(ON_DOMAINS)],
+    ).fetchall()
+    types = conn.execute(
+        "SELECT a.attname, a.atttypid::regtype::text FROM pg_catalog.pg_attribute AS a"
+        " WHERE a.attrelid = 'payments.webhook_events'::regclass"
+        " AND a.attname IN ('stripe_event_id', 'status', 'source', 'attempts') ORDER BY 1"
+    ).fetchall()
+    storage = conn.execute("SELECT pg_relation_filenode('payments.webhook_events')").fetchone()
+    rows = conn.execute(
+        "SELECT stripe_event_id, status, source, attempts FROM payments.webhook_events ORDER BY 1"
+    ).fetchall()
+    return {"rules": dict(rules), "types": dict(types), "storage": storage, "rows": rows}
+
+
+def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
+    pgpay_databases: DatabaseFactory,
+) -> None:
+    name = pgpay_databases.create_empty()
+    url = pgpay_databases.url_for(name)
+    try:
+        migrate.migrate(url)
+        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            for n, status in enumerate(("received", "processed", "ignored", "failed")):
+                row = {"id": f"evt_{n}", "status": status, "attempts": n, "source": "cli"}
+                conn.execute(LEDGER_ROW, row)
+            before = _ledger_shape(conn)
+        assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            after = _ledger_shape(conn)
+            with pytest.raises(psycopg.errors.CheckViolation) as err:
+                conn.execute(LEDGER_ROW, GOOD | {"status": "done"})
+            assert err.value.diag.constraint_name == "webhook_events_status_check"
+        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            back = _ledger_shape(conn)
+    finally:
+        pgpay_databases.drop(name)
+    table = "payments.webhook_events"
+    assert before["rules"] == dict.fromkeys(ON_DOMAINS, table)
+    assert before["types"] == {
+        "attempts": "integer",
+        "source": "text",
+        "status": "text",
+        "stripe_event_id": "text",
+    }
+    assert after["rules"] == ON_DOMAINS
+    assert after["types"] == {
+        "attempts": "payments.delivery_attempts",
+        "source": "payments.webhook_event_source",
+        "status": "payments.webhook_event_status",
+        "stripe_event_id": "payments.stripe_event_id",
+    }
+    # same storage (no rewrite), same rows, read back as text and integers
+    assert after["storage"] == before["storage"]
+    assert after["rows"] == before["rows"] and len(after["rows"]) == 4
+    assert after["rows"][3] == ("evt_3", "failed", "cli", 3)
+    assert back["rules"] == before["rules"] and back["types"] == before["types"]
+    assert back["storage"] == before["storage"] and back["rows"] == before["rows"]
