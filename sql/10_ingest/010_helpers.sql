@@ -42,9 +42,16 @@ AS $$
 DECLARE
     v_payment jsonb;
 BEGIN
-    IF payments.array_size(p_invoice -> 'payments' -> 'data') = 0 THEN
-        RETURN NULL;  -- webhooks send invoices without their payments expanded
-    END IF;
+    CASE payments.array_size(p_invoice -> 'payments' -> 'data')
+        WHEN 0 THEN
+            RETURN NULL;  -- webhooks send invoices without their payments expanded
+        WHEN 1 THEN
+            -- (the usual case, without a query: one payment needs no ordering)
+            v_payment := p_invoice -> 'payments' -> 'data' -> 0;
+            RETURN CASE WHEN v_payment -> 'payment' ->> 'type' = 'payment_intent' THEN v_payment END;
+        ELSE
+            NULL;
+    END CASE;
     SELECT pay INTO v_payment
     FROM jsonb_array_elements(p_invoice -> 'payments' -> 'data') AS pay
     WHERE pay -> 'payment' ->> 'type' = 'payment_intent'

@@ -216,41 +216,32 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog
 AS $$
+DECLARE
+    v_added record;
 BEGIN
     -- Once per statement, over the entries it added (a multi-row INSERT or a COPY counts each
-    -- entry once). A subject with a total gets what the statement added; a subject without one
-    -- starts from all it has (this statement's entries included), unless a concurrent first
-    -- entry creates the row meanwhile: that one has not counted ours, so they are added.
-    WITH added AS (
+    -- entry once), per subject: a subject with a total gets what the statement added; a subject
+    -- without one starts from all it has (this statement's entries included), unless a concurrent
+    -- first entry creates the row meanwhile: that one has not counted ours, so they are added.
+    -- (Simple statements in a loop: one statement with the same steps as CTEs cost PostgreSQL
+    -- half as much again to start, and a statement usually adds one subject's entry.)
+    FOR v_added IN
         SELECT n.environment, n.subject_type, n.subject_id, sum(n.amount) AS amount
         FROM new_entries AS n
         GROUP BY n.environment, n.subject_type, n.subject_id
-    ),
-    updated AS (
-        UPDATE payments.credit_totals AS t SET balance = t.balance + a.amount
-        FROM added AS a
-        WHERE t.environment = a.environment AND t.subject_type = a.subject_type
-            AND t.subject_id = a.subject_id
-        RETURNING t.environment, t.subject_type, t.subject_id
-    )
-    INSERT INTO payments.credit_totals AS t (environment, subject_type, subject_id, balance)
-    SELECT a.environment, a.subject_type, a.subject_id, (
-        SELECT sum(l.amount) FROM public.credit_ledger AS l
-        WHERE l.environment = a.environment AND l.subject_type = a.subject_type
-            AND l.subject_id = a.subject_id
-    )
-    FROM added AS a
-    WHERE NOT EXISTS (
-        SELECT FROM updated AS u
-        WHERE u.environment = a.environment AND u.subject_type = a.subject_type
-            AND u.subject_id = a.subject_id
-    )
-    ON CONFLICT (environment, subject_type, subject_id) DO UPDATE
-    SET balance = t.balance + (
-        SELECT sum(n.amount) FROM new_entries AS n
-        WHERE n.environment = excluded.environment AND n.subject_type = excluded.subject_type
-            AND n.subject_id = excluded.subject_id
-    );
+    LOOP
+        UPDATE payments.credit_totals AS t SET balance = t.balance + v_added.amount
+        WHERE t.environment = v_added.environment AND t.subject_type = v_added.subject_type
+            AND t.subject_id = v_added.subject_id;
+        CONTINUE WHEN FOUND;
+        INSERT INTO payments.credit_totals AS t (environment, subject_type, subject_id, balance)
+        SELECT v_added.environment, v_added.subject_type, v_added.subject_id, sum(l.amount)
+        FROM public.credit_ledger AS l
+        WHERE l.environment = v_added.environment AND l.subject_type = v_added.subject_type
+            AND l.subject_id = v_added.subject_id
+        ON CONFLICT (environment, subject_type, subject_id) DO UPDATE
+        SET balance = t.balance + v_added.amount;
+    END LOOP;
     RETURN NULL;
 END
 $$;

@@ -643,7 +643,7 @@ environment, a body that is not an event, or livemode not matching the environme
 
 CREATE FUNCTION payments.invoice_intent_payment(p_invoice jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:5438f814170de2d6 $$;
+    AS $$ body sha256:a107edd75d15dc52 $$;
 
 
 --
@@ -1353,7 +1353,7 @@ CREATE FUNCTION payments.tg_credit_ledger__append_only() RETURNS trigger
 CREATE FUNCTION payments.tg_credit_ledger__total() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog'
-    AS $$ body sha256:e637e8ee5e7dbbb0 $$;
+    AS $$ body sha256:145bb0eb3829777d $$;
 
 
 --

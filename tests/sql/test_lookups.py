@@ -1,12 +1,15 @@
 """Small helpers rewritten as lookups (fewer function calls for PostgreSQL to set up in each
 transaction): each must give what its CASE form gave. The status and source ranks merges compare,
-for every value, an unknown value and NULL; payments.stripe_id for every kind of JSON value."""
+for every value, an unknown value and NULL; payments.stripe_id for every kind of JSON value;
+payments.invoice_intent_payment, which reads a one-payment list without a query, for lists of every
+length and kind of payment."""
 
 from __future__ import annotations
 
 import psycopg
 import pytest
 from psycopg.rows import DictRow
+from psycopg.types.json import Jsonb
 
 Conn = psycopg.Connection[DictRow]
 
@@ -130,3 +133,51 @@ def test_stripe_id_is_what_its_case_form_gave(pgpay_db: Conn) -> None:
     assert len(rows) == len(JSON_VALUES)
     assert all(row["got"] == row["expected"] for row in rows), rows
     assert {row["got"] for row in rows} >= {"cus_123", "5", None}
+
+
+INTENT_PAYMENT_QUERY = """
+    (SELECT pay FROM jsonb_array_elements(
+        CASE WHEN jsonb_typeof(v -> 'payments' -> 'data') = 'array'
+            THEN v -> 'payments' -> 'data' END
+    ) AS pay
+    WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+    ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
+    LIMIT 1)
+"""
+
+
+def _invoice_payment(kind: str, status: str, default: bool | None = None) -> dict[str, object]:
+    payment: dict[str, object] = {"type": kind, kind: f"{kind[:2]}_{status}"}
+    row: dict[str, object] = {"object": "invoice_payment", "status": status, "payment": payment}
+    if default is not None:
+        row["is_default"] = default
+    return row
+
+
+def test_invoice_intent_payment_is_what_its_query_gave(pgpay_db: Conn) -> None:
+    intent_paid = _invoice_payment("payment_intent", "paid")
+    intent_open = _invoice_payment("payment_intent", "open", default=True)
+    charge_paid = _invoice_payment("charge", "paid")
+    lists: list[object] = [
+        [],
+        [intent_paid],
+        [intent_open],
+        [charge_paid],
+        [charge_paid, intent_open],
+        [intent_open, intent_paid],
+        [intent_open, charge_paid, intent_paid],
+        "not a list",
+        None,
+    ]
+    invoices = [Jsonb({"object": "invoice", "payments": {"data": data}}) for data in lists]
+    invoices.append(Jsonb({"object": "invoice"}))
+    rows = pgpay_db.execute(
+        f"SELECT payments.invoice_intent_payment(v) AS got, {INTENT_PAYMENT_QUERY} AS expected"  # type: ignore[arg-type]
+        " FROM unnest(%s::jsonb[]) AS v",
+        [invoices],
+    ).fetchall()
+    assert len(rows) == len(invoices)
+    assert [row["got"] for row in rows] == [row["expected"] for row in rows]
+    got = [row["got"] for row in rows]
+    assert got[1] == intent_paid and got[2] == intent_open and got[3] is None
+    assert got[5] == intent_paid and got[6] == intent_paid and got[0] is None
