@@ -93,6 +93,19 @@ LANGUAGE plpgsql
 STABLE
 AS $$
 BEGIN
+    -- (no query for the usual lists: none, or one line)
+    CASE jsonb_array_length(p_lines)
+        WHEN 0 THEN
+            RETURN 0;
+        WHEN 1 THEN
+            RETURN coalesce(
+                payments.price_credits(p_environment, p_lines -> 0 ->> 'price')
+                * (p_lines -> 0 ->> 'quantity')::bigint,
+                0
+            );
+        ELSE
+            NULL;
+    END CASE;
     RETURN (
         SELECT coalesce(sum(payments.price_credits(p_environment, li ->> 'price') * (li ->> 'quantity')::bigint), 0)
         FROM jsonb_array_elements(p_lines) AS li

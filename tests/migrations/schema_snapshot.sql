@@ -861,7 +861,7 @@ CREATE FUNCTION payments.parent_payment(p_environment text, p_payment_intent tex
 
 CREATE FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) RETURNS bigint
     LANGUAGE plpgsql STABLE
-    AS $$ body sha256:edd581c57ee04ac1 $$;
+    AS $$ body sha256:762fdd6a8e817b7e $$;
 
 
 --

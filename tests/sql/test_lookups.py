@@ -181,3 +181,45 @@ def test_invoice_intent_payment_is_what_its_query_gave(pgpay_db: Conn) -> None:
     got = [row["got"] for row in rows]
     assert got[1] == intent_paid and got[2] == intent_open and got[3] is None
     assert got[5] == intent_paid and got[6] == intent_paid and got[0] is None
+
+
+CREDITS_QUERY = """
+    (SELECT coalesce(
+        sum(payments.price_credits('test', li ->> 'price') * (li ->> 'quantity')::bigint), 0
+    )
+    FROM jsonb_array_elements(v) AS li
+    WHERE li ->> 'price' IS NOT NULL)
+"""
+
+
+def test_payment_credits_is_what_its_query_gave(pgpay_db: Conn) -> None:
+    """payment_credits reads lists of no line or one without a query."""
+    pgpay_db.execute(
+        "INSERT INTO payments.products (environment, stripe_product_id, metadata, raw) VALUES"
+        " ('test', 'prod_c', '{\"credits\": \"7\"}', '{}')"
+    )
+    pgpay_db.execute(
+        "INSERT INTO payments.prices (environment, stripe_price_id, stripe_product_id, metadata,"
+        " raw) VALUES ('test', 'price_own', 'prod_c', '{\"credits\": \"5\"}', '{}'),"
+        " ('test', 'price_of_product', 'prod_c', '{}', '{}'),"
+        " ('test', 'price_none', NULL, '{}', '{}')"
+    )
+    line = {"price": "price_own", "quantity": 3}
+    lists = [
+        [],
+        [line],
+        [{"price": "price_of_product", "quantity": 2}],
+        [{"price": "price_none", "quantity": 4}],
+        [{"price": "price_unknown", "quantity": 1}],
+        [{"price": None, "quantity": 1}],
+        [{"price": "price_own", "quantity": None}],
+        [line, {"price": "price_of_product", "quantity": 1}],
+    ]
+    rows = pgpay_db.execute(
+        "SELECT payments.payment_credits('test', v) AS got,"  # type: ignore[arg-type]
+        f" {CREDITS_QUERY} AS expected FROM unnest(%s::jsonb[]) WITH ORDINALITY AS l (v, n)"
+        " ORDER BY n",
+        [[Jsonb(lines) for lines in lists]],
+    ).fetchall()
+    assert [row["got"] for row in rows] == [row["expected"] for row in rows]
+    assert [row["got"] for row in rows] == [0, 15, 14, 0, 0, 0, 0, 22]
