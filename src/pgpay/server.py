@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 import psycopg
 import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -190,7 +190,7 @@ class App:
         started = time.perf_counter()
         headers = dict(scope["headers"])
         status, body, outcome = await self.handle_webhook(environment, headers, receive)
-        encoded = json.dumps(body, separators=(",", ":")).encode()
+        encoded = orjson.dumps(body)
         await send(
             {
                 "type": "http.response.start",

@@ -154,6 +154,15 @@ REFUSALS: list[tuple[str, int, str | None, Deliver]] = [
         lambda server, ev: server.send(encode_event(ev)[:-10]),
     ),
     (
+        # JSON has no NaN (Python's json reads it; PostgreSQL's jsonb, and pgpay, refuse it)
+        "nan-number",
+        400,
+        "malformed_json",
+        lambda server, ev: server.send(
+            encode_event(ev).replace(b'"livemode"', b'"x": NaN, "livemode"')
+        ),
+    ),
+    (
         "not-utf8",
         400,
         None,
