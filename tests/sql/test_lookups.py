@@ -6,6 +6,8 @@ length and kind of payment."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg
 import pytest
 from psycopg.rows import DictRow
@@ -104,6 +106,19 @@ def test_each_rank_is_what_its_case_form_gave(
     assert len({row["got"] for row in rows}) >= 4  # the ranks really differ
 
 
+def _got_and_expected(
+    conn: Conn, got: str, expected: str, values: Sequence[object]
+) -> tuple[list[object], list[object]]:
+    """`got` and `expected`, two SQL expressions of v, for each of `values` (as jsonb), in order."""
+    rows = conn.execute(
+        f"SELECT {got} AS got, {expected} AS expected"  # type: ignore[arg-type]
+        " FROM unnest(%s::jsonb[]) WITH ORDINALITY AS l (v, n) ORDER BY n",
+        [list(values)],
+    ).fetchall()
+    assert len(rows) == len(values)
+    return [row["got"] for row in rows], [row["expected"] for row in rows]
+
+
 STRIPE_ID_CASE = """
     CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{}' WHEN 'object' THEN v ->> 'id' END
 """
@@ -125,14 +140,11 @@ JSON_VALUES = [
 
 
 def test_stripe_id_is_what_its_case_form_gave(pgpay_db: Conn) -> None:
-    rows = pgpay_db.execute(
-        f"SELECT v, payments.stripe_id(v) AS got, {STRIPE_ID_CASE} AS expected"  # type: ignore[arg-type]
-        " FROM unnest(%s::jsonb[]) AS v",
-        [JSON_VALUES],
-    ).fetchall()
-    assert len(rows) == len(JSON_VALUES)
-    assert all(row["got"] == row["expected"] for row in rows), rows
-    assert {row["got"] for row in rows} >= {"cus_123", "5", None}
+    got, expected = _got_and_expected(
+        pgpay_db, "payments.stripe_id(v)", STRIPE_ID_CASE, JSON_VALUES
+    )
+    assert got == expected
+    assert set(got) >= {"cus_123", "5", None}
 
 
 INTENT_PAYMENT_QUERY = """
@@ -171,14 +183,10 @@ def test_invoice_intent_payment_is_what_its_query_gave(pgpay_db: Conn) -> None:
     ]
     invoices = [Jsonb({"object": "invoice", "payments": {"data": data}}) for data in lists]
     invoices.append(Jsonb({"object": "invoice"}))
-    rows = pgpay_db.execute(
-        f"SELECT payments.invoice_intent_payment(v) AS got, {INTENT_PAYMENT_QUERY} AS expected"  # type: ignore[arg-type]
-        " FROM unnest(%s::jsonb[]) AS v",
-        [invoices],
-    ).fetchall()
-    assert len(rows) == len(invoices)
-    assert [row["got"] for row in rows] == [row["expected"] for row in rows]
-    got = [row["got"] for row in rows]
+    got, expected = _got_and_expected(
+        pgpay_db, "payments.invoice_intent_payment(v)", INTENT_PAYMENT_QUERY, invoices
+    )
+    assert got == expected
     assert got[1] == intent_paid and got[2] == intent_open and got[3] is None
     assert got[5] == intent_paid and got[6] == intent_paid and got[0] is None
 
@@ -215,11 +223,11 @@ def test_payment_credits_is_what_its_query_gave(pgpay_db: Conn) -> None:
         [{"price": "price_own", "quantity": None}],
         [line, {"price": "price_of_product", "quantity": 1}],
     ]
-    rows = pgpay_db.execute(
-        "SELECT payments.payment_credits('test', v) AS got,"  # type: ignore[arg-type]
-        f" {CREDITS_QUERY} AS expected FROM unnest(%s::jsonb[]) WITH ORDINALITY AS l (v, n)"
-        " ORDER BY n",
-        [[Jsonb(lines) for lines in lists]],
-    ).fetchall()
-    assert [row["got"] for row in rows] == [row["expected"] for row in rows]
-    assert [row["got"] for row in rows] == [0, 15, 14, 0, 0, 0, 0, 22]
+    got, expected = _got_and_expected(
+        pgpay_db,
+        "payments.payment_credits('test', v)",
+        CREDITS_QUERY,
+        [Jsonb(lines) for lines in lists],
+    )
+    assert got == expected
+    assert got == [0, 15, 14, 0, 0, 0, 0, 22]

@@ -6,6 +6,8 @@ same name."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -85,13 +87,22 @@ CANDIDATE_WORDS = """
 CANDIDATES = set(CANDIDATE_WORDS.split())  # every listed value, and some near misses
 
 
-def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
-    pgpay_databases: DatabaseFactory,
-) -> None:
+@contextmanager
+def _migrated_database(pgpay_databases: DatabaseFactory) -> Iterator[str]:
+    """The URL of a fresh database migrated to the newest version, dropped afterwards."""
     name = pgpay_databases.create_empty()
     url = pgpay_databases.url_for(name)
     try:
         migrate.migrate(url)
+        yield url
+    finally:
+        pgpay_databases.drop(name)
+
+
+def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
+    pgpay_databases: DatabaseFactory,
+) -> None:
+    with _migrated_database(pgpay_databases) as url:
         with psycopg.connect(url) as conn:
             after = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
             rewritten = _rules(conn)
@@ -100,8 +111,6 @@ def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
         with psycopg.connect(url) as conn:
             before = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
             original = _rules(conn)
-    finally:
-        pgpay_databases.drop(name)
     assert after == before
     assert all(after.values())
     # the ledger's rules are on its columns' domains now, the others still on their tables
@@ -210,10 +219,7 @@ def _ledger_shape(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, obj
 def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
     pgpay_databases: DatabaseFactory,
 ) -> None:
-    name = pgpay_databases.create_empty()
-    url = pgpay_databases.url_for(name)
-    try:
-        migrate.migrate(url)
+    with _migrated_database(pgpay_databases) as url:
         assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
         with psycopg.connect(url, autocommit=True) as conn:
             for n, status in enumerate(("received", "processed", "ignored", "failed")):
@@ -229,8 +235,6 @@ def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
         assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
         with psycopg.connect(url, autocommit=True) as conn:
             back = _ledger_shape(conn)
-    finally:
-        pgpay_databases.drop(name)
     table = "payments.webhook_events"
     assert before["rules"] == dict.fromkeys(ON_DOMAINS, table)
     assert before["types"] == {
