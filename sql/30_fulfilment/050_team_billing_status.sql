@@ -15,7 +15,10 @@ BEGIN
     ) THEN
         RETURN;
     END IF;
-    SELECT s.*, payments.subscription_grants_access(
+    -- (the columns the row needs: not raw, which would be decompressed for nothing)
+    SELECT s.stripe_customer_id, s.stripe_subscription_id, s.stripe_product_id, s.stripe_price_id,
+        s.status, s.quantity, s.current_period_start, s.current_period_end, s.cancel_at_period_end,
+        s.trial_end, payments.subscription_grants_access(
         s.status, s.cancel_at_period_end, s.current_period_start, s.current_period_end
     ) AS grants_access
     INTO v_best

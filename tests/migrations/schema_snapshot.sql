@@ -1087,7 +1087,7 @@ ends); swapped keys are revoked. Check valid_until > now() too: no event arrives
 
 CREATE FUNCTION payments.refresh_team_billing_status(p_environment text, p_subject_type text, p_subject_id text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:4c2bfd946d9647d0 $$;
+    AS $$ body sha256:e5711cb6c494ae1b $$;
 
 
 --
@@ -1291,7 +1291,6 @@ refunded share, a hold per dispute and a restore when won. Idempotent: every ent
 
 CREATE FUNCTION payments.tg_any__set_updated_at() RETURNS trigger
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog'
     AS $$ body sha256:4a926fea3ba5c63a $$;
 
 
