@@ -256,3 +256,38 @@ def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
     assert after["rows"][3] == ("evt_3", "failed", "cli", 3)
     assert back["rules"] == before["rules"] and back["types"] == before["types"]
     assert back["storage"] == before["storage"] and back["rows"] == before["rows"]
+
+
+def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
+    pgpay_databases: DatabaseFactory,
+) -> None:
+    """PostgreSQL cannot change the type of a column a view uses: with an app's view on the
+    ledger, 0011 leaves its rules as they were instead of failing the migration."""
+    with _migrated_database(pgpay_databases) as url:
+        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE VIEW public.app_event_counts AS SELECT status, count(*) AS n"
+                " FROM payments.webhook_events GROUP BY status"
+            )
+            conn.execute(LEDGER_ROW, GOOD)
+            before = _ledger_shape(conn)
+        assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            after = _ledger_shape(conn)
+            domains = conn.execute(
+                "SELECT count(*) FROM pg_catalog.pg_type WHERE typname = ANY(%s)",
+                [["stripe_event_id", "webhook_event_status", "webhook_event_source"]],
+            ).fetchone()
+            with pytest.raises(psycopg.errors.CheckViolation) as err:
+                conn.execute(LEDGER_ROW, GOOD | {"id": "evt_2", "source": "email"})
+            assert err.value.diag.constraint_name == "webhook_events_source_check"
+            view = conn.execute("SELECT status, n FROM public.app_event_counts").fetchall()
+        # and its rollback has nothing to undo
+        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            back = _ledger_shape(conn)
+    assert after == before and back == before
+    assert before["rules"] == dict.fromkeys(ON_DOMAINS, "payments.webhook_events")
+    assert domains == (0,)
+    assert view == [("received", 1)]
