@@ -40,18 +40,21 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
     -- p_grants: [{"key": ..., "product": ...}], the complete set this source grants now.
-    INSERT INTO public.user_entitlements AS e (
-        environment, user_id, entitlement_key, source_type, source_id, stripe_product_id, active,
-        valid_from, valid_until
-    )
-    SELECT p_environment, p_user_id, g ->> 'key', p_source_type, p_source_id, g ->> 'product', p_active,
-        p_valid_from, p_valid_until
-    FROM jsonb_array_elements(p_grants) AS g
-    ON CONFLICT (environment, user_id, entitlement_key, source_type, source_id) DO UPDATE SET
-        stripe_product_id = excluded.stripe_product_id,
-        active = excluded.active,
-        valid_from = coalesce(e.valid_from, excluded.valid_from),
-        valid_until = excluded.valid_until;
+    -- (A source that grants nothing inserts nothing: no statement to start.)
+    IF jsonb_array_length(p_grants) > 0 THEN
+        INSERT INTO public.user_entitlements AS e (
+            environment, user_id, entitlement_key, source_type, source_id, stripe_product_id, active,
+            valid_from, valid_until
+        )
+        SELECT p_environment, p_user_id, g ->> 'key', p_source_type, p_source_id, g ->> 'product', p_active,
+            p_valid_from, p_valid_until
+        FROM jsonb_array_elements(p_grants) AS g
+        ON CONFLICT (environment, user_id, entitlement_key, source_type, source_id) DO UPDATE SET
+            stripe_product_id = excluded.stripe_product_id,
+            active = excluded.active,
+            valid_from = coalesce(e.valid_from, excluded.valid_from),
+            valid_until = excluded.valid_until;
+    END IF;
     -- Keys this source no longer grants (a plan swap) are revoked.
     UPDATE public.user_entitlements AS e SET active = FALSE
     WHERE e.environment = p_environment AND e.source_type = p_source_type AND e.source_id = p_source_id

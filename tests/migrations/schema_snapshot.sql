@@ -1138,7 +1138,7 @@ COMMENT ON FUNCTION payments.resolve_subject(p_environment text, p_metadata json
 
 CREATE FUNCTION payments.set_entitlements(p_environment text, p_user_id text, p_source_type text, p_source_id text, p_grants jsonb, p_active boolean, p_valid_from timestamp with time zone, p_valid_until timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:cb7d4668d19583ee $$;
+    AS $$ body sha256:b9ca16efaa897e8c $$;
 
 
 --
