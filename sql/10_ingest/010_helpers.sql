@@ -4,8 +4,8 @@
 -- Calls on the event path are written `v_void := payments.f(...)`, not `PERFORM payments.f(...)`.
 -- PERFORM runs a query: an executor start and stop for every call. An assignment whose right side
 -- has no query is a PL/pgSQL simple expression, evaluated directly (about 10,000 CPU instructions
--- less per call, with the same snapshot and error behaviour; FOUND is left as it was). A void result assigned to text is
--- the empty string; v_void is never read.
+-- less per call, with the same snapshot and error behaviour; FOUND is left as it was). A void
+-- result assigned to text is the empty string; v_void is never read.
 
 CREATE OR REPLACE FUNCTION payments.stripe_id(p_value jsonb)
 RETURNS text

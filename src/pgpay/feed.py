@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from pgpay.db import connect, one_line
 from pgpay.errors import DatabaseUnavailable, PgpayError
-from pgpay.ingest import INGEST_SQL, OUTCOMES, BadEvent, parse_event
+from pgpay.ingest import INGEST_SQL, OUTCOMES, BadEvent, check_event
 
 STDIN = "-"
 EVENT_SUFFIXES = (".json", ".jsonl")
@@ -250,7 +250,7 @@ def ingest_events(
     """Send each event through `payments.ingest_stripe_event`; return counts by outcome.
 
     One call per event on an autocommit connection, so each event is its own transaction and a
-    failure never undoes the others. Every event is first checked with `parse_event` (shape, and
+    failure never undoes the others. Every event is first checked with `check_event` (shape, and
     livemode must match `environment`); one that does not pass is reported and counted as
     `rejected` and never sent. An event the database refuses outright (the call raises, nothing
     is stored) is also `rejected`. A `failed` outcome (stored, projection error recorded) is
@@ -266,7 +266,7 @@ def ingest_events(
     accepted: list[tuple[str, str, dict[str, Any]]] = []
     for label, event in items:
         try:
-            parsed = parse_event(json.dumps(event), environment)
+            parsed = check_event(event, environment)
         except BadEvent as exc:
             say(f"rejected {label}: {exc.message}")
             counts["rejected"] += 1

@@ -55,12 +55,17 @@ class ParsedEvent:
     body: dict[str, Any]
 
 
-def parse_event(payload: str, environment: str | None = None) -> ParsedEvent:
+def parse_event(payload: str | bytes, environment: str | None = None) -> ParsedEvent:
     """Parse and shape-check a Stripe event; when `environment` is given, livemode must match."""
     try:
         body = orjson.loads(payload)  # (the stdlib's json takes twice as long on a Stripe event)
     except orjson.JSONDecodeError as exc:
         raise BadEvent("malformed_json", f"the body is not valid JSON: {exc}") from None
+    return check_event(body, environment)
+
+
+def check_event(body: Any, environment: str | None = None) -> ParsedEvent:
+    """Shape-check a decoded Stripe event (see parse_event)."""
     if not isinstance(body, dict):
         raise BadEvent("not_an_event", "the body is not a Stripe event object")
     event_id, event_type = body.get("id"), body.get("type")

@@ -57,15 +57,17 @@ class PipelinedCall:
             _Lane(conninfo, name.encode(), sql.encode(), connect_timeout) for _ in range(count)
         ]
 
-    async def __call__(self, params: Sequence[str | None]) -> Row | None:
-        for param in params:
-            if param is not None and "\x00" in param:  # libpq would cut a text value there
+    async def __call__(self, params: Sequence[str | bytes | None]) -> Row | None:
+        """`bytes` parameters go as they are: they must be UTF-8 text already (the webhook body,
+        received as bytes, is not decoded and encoded again)."""
+        values = [param.encode(ENCODING) if isinstance(param, str) else param for param in params]
+        for value in values:
+            if value is not None and b"\x00" in value:  # libpq would cut a text value there
                 raise errors.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
         lane = min(self.lanes, key=lambda lane: lane.in_flight)
         lane.in_flight += 1  # from now: a call waiting for a connection counts too
         try:
             conn = await lane.connection()
-            values = [None if param is None else param.encode(ENCODING) for param in params]
             pgconn = conn.pgconn
             results = await lane.send(conn, lambda: pgconn.send_query_prepared(lane.name, values))
         finally:

@@ -151,12 +151,12 @@ class App:
         signature = headers.get(b"stripe-signature")
         try:
             verify_signature(payload, signature.decode("latin-1") if signature else None, secrets)
-            event = parse_event(payload, environment)
+            event = parse_event(raw, environment)
         except BadEvent as exc:
             return problem(400, exc.code, exc.message)
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
-                row = await self.ingest((environment, payload, "webhook"))
+                row = await self.ingest((environment, raw, "webhook"))  # UTF-8: decoded above
                 break
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure) as exc:
                 # Before OperationalError, their base class. Nothing was stored: the transaction

@@ -251,7 +251,7 @@ def test_an_event_the_database_refuses_is_rejected_and_the_rest_goes_in(
     pgpay_database_url: str, pgpay_db: Conn, tmp_path: Path
 ) -> None:
     events = customer_events(StripeFactory(seed=23), 2)
-    odd = {**events[0], "id": "evt_has-a-dash"}  # passes parse_event, not the SQL's id check
+    odd = {**events[0], "id": "evt_has-a-dash"}  # passes check_event, not the SQL's id check
     path = write_json(tmp_path / "batch.json", [odd, events[1]])
 
     result = pgpay(pgpay_database_url, tmp_path, "ingest", str(path))

@@ -37,7 +37,7 @@ def run(url: str, sql: str, main: Callable[[PipelinedCall], Awaitable[T]], lanes
     return asyncio.run(wrapper())
 
 
-async def outcome(call: PipelinedCall, params: tuple[str | None, ...]) -> object:
+async def outcome(call: PipelinedCall, params: tuple[str | bytes | None, ...]) -> object:
     """The call's row, or the psycopg error it raised."""
     try:
         return await call(params)
@@ -53,6 +53,12 @@ def customer_events(seed: int, count: int) -> list[str]:
 def test_answers_the_first_row_as_text(pgpay_database_url: str) -> None:
     sql = "SELECT $1::int + 1, NULL::text, 'x'"
     assert run(pgpay_database_url, sql, lambda call: call(("41",))) == ("42", None, "x")
+
+
+def test_bytes_parameters_are_sent_as_they_are(pgpay_database_url: str) -> None:
+    sql = "SELECT $1 || $2, octet_length($1)"
+    params = ("café ".encode(), "naïve")  # UTF-8 bytes as received, and text
+    assert run(pgpay_database_url, sql, lambda call: call(params)) == ("café naïve", "6")
 
 
 def test_no_row_is_none(pgpay_database_url: str) -> None:
@@ -112,9 +118,12 @@ def test_an_error_ends_only_its_own_call(pgpay_database_url: str) -> None:
     assert (first, second) == (("processed",), ("processed",))
 
 
-def test_a_nul_byte_is_refused_before_it_is_sent(pgpay_database_url: str) -> None:
+@pytest.mark.parametrize("body", ['{"id": "evt_\x00"}', b'{"id": "evt_\x00"}'])
+def test_a_nul_byte_is_refused_before_it_is_sent(
+    pgpay_database_url: str, body: str | bytes
+) -> None:
     async def main(call: PipelinedCall) -> object:
-        result = await outcome(call, ("test", '{"id": "evt_\x00"}', "webhook"))
+        result = await outcome(call, ("test", body, "webhook"))
         return result, call.in_flight
 
     result, in_flight = run(pgpay_database_url, INGEST_SQL, main)

@@ -90,11 +90,9 @@ CANDIDATES = set(CANDIDATE_WORDS.split())  # every listed value, and some near m
 @contextmanager
 def _migrated_database(pgpay_databases: DatabaseFactory) -> Iterator[str]:
     """The URL of a fresh database migrated to the newest version, dropped afterwards."""
-    name = pgpay_databases.create_empty()
-    url = pgpay_databases.url_for(name)
+    name = pgpay_databases.create()
     try:
-        migrate.migrate(url)
-        yield url
+        yield pgpay_databases.url_for(name)
     finally:
         pgpay_databases.drop(name)
 
