@@ -6,8 +6,6 @@ same name."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -15,7 +13,6 @@ from psycopg import sql
 from psycopg.rows import DictRow
 
 from pgpay import migrate
-from pgpay.testing.postgres import DatabaseFactory
 
 Conn = psycopg.Connection[DictRow]
 
@@ -87,28 +84,18 @@ CANDIDATE_WORDS = """
 CANDIDATES = set(CANDIDATE_WORDS.split())  # every listed value, and some near misses
 
 
-@contextmanager
-def _migrated_database(pgpay_databases: DatabaseFactory) -> Iterator[str]:
-    """The URL of a fresh database migrated to the newest version, dropped afterwards."""
-    name = pgpay_databases.create()
-    try:
-        yield pgpay_databases.url_for(name)
-    finally:
-        pgpay_databases.drop(name)
-
-
 def test_each_rewritten_rule_accepts_exactly_what_it_did_before(
-    pgpay_databases: DatabaseFactory,
+    pgpay_database_url: str,
 ) -> None:
-    with _migrated_database(pgpay_databases) as url:
-        with psycopg.connect(url) as conn:
-            after = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
-            rewritten = _rules(conn)
-        stems = [path.stem for path in migrate.migration_files()]
-        migrate.rollback(url, steps=len(stems) - stems.index("0008-cheaper-write-checks"))
-        with psycopg.connect(url) as conn:
-            before = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
-            original = _rules(conn)
+    url = pgpay_database_url
+    with psycopg.connect(url) as conn:
+        after = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
+        rewritten = _rules(conn)
+    stems = [path.stem for path in migrate.migration_files()]
+    migrate.rollback(url, steps=len(stems) - stems.index("0008-cheaper-write-checks"))
+    with psycopg.connect(url) as conn:
+        before = {n: _accepted(conn, lst) for n, (_, lst) in _rules(conn).items()}
+        original = _rules(conn)
     assert after == before
     assert all(after.values())
     # the ledger's rules are on its columns' domains now, the others still on their tables
@@ -215,24 +202,24 @@ def _ledger_shape(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, obj
 
 
 def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
-    pgpay_databases: DatabaseFactory,
+    pgpay_database_url: str,
 ) -> None:
-    with _migrated_database(pgpay_databases) as url:
-        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
-        with psycopg.connect(url, autocommit=True) as conn:
-            for n, status in enumerate(("received", "processed", "ignored", "failed")):
-                row = {"id": f"evt_{n}", "status": status, "attempts": n, "source": "cli"}
-                conn.execute(LEDGER_ROW, row)
-            before = _ledger_shape(conn)
-        assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
-        with psycopg.connect(url, autocommit=True) as conn:
-            after = _ledger_shape(conn)
-            with pytest.raises(psycopg.errors.CheckViolation) as err:
-                conn.execute(LEDGER_ROW, GOOD | {"status": "done"})
-            assert err.value.diag.constraint_name == "webhook_events_status_check"
-        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
-        with psycopg.connect(url, autocommit=True) as conn:
-            back = _ledger_shape(conn)
+    url = pgpay_database_url
+    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        for n, status in enumerate(("received", "processed", "ignored", "failed")):
+            row = {"id": f"evt_{n}", "status": status, "attempts": n, "source": "cli"}
+            conn.execute(LEDGER_ROW, row)
+        before = _ledger_shape(conn)
+    assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        after = _ledger_shape(conn)
+        with pytest.raises(psycopg.errors.CheckViolation) as err:
+            conn.execute(LEDGER_ROW, GOOD | {"status": "done"})
+        assert err.value.diag.constraint_name == "webhook_events_status_check"
+    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        back = _ledger_shape(conn)
     table = "payments.webhook_events"
     assert before["rules"] == dict.fromkeys(ON_DOMAINS, table)
     assert before["types"] == {
@@ -257,34 +244,34 @@ def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
 
 
 def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
-    pgpay_databases: DatabaseFactory,
+    pgpay_database_url: str,
 ) -> None:
     """PostgreSQL cannot change the type of a column a view uses: with an app's view on the
     ledger, 0011 leaves its rules as they were instead of failing the migration."""
-    with _migrated_database(pgpay_databases) as url:
-        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(
-                "CREATE VIEW public.app_event_counts AS SELECT status, count(*) AS n"
-                " FROM payments.webhook_events GROUP BY status"
-            )
-            conn.execute(LEDGER_ROW, GOOD)
-            before = _ledger_shape(conn)
-        assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
-        with psycopg.connect(url, autocommit=True) as conn:
-            after = _ledger_shape(conn)
-            domains = conn.execute(
-                "SELECT count(*) FROM pg_catalog.pg_type WHERE typname = ANY(%s)",
-                [["stripe_event_id", "webhook_event_status", "webhook_event_source"]],
-            ).fetchone()
-            with pytest.raises(psycopg.errors.CheckViolation) as err:
-                conn.execute(LEDGER_ROW, GOOD | {"id": "evt_2", "source": "email"})
-            assert err.value.diag.constraint_name == "webhook_events_source_check"
-            view = conn.execute("SELECT status, n FROM public.app_event_counts").fetchall()
-        # and its rollback has nothing to undo
-        assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
-        with psycopg.connect(url, autocommit=True) as conn:
-            back = _ledger_shape(conn)
+    url = pgpay_database_url
+    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE VIEW public.app_event_counts AS SELECT status, count(*) AS n"
+            " FROM payments.webhook_events GROUP BY status"
+        )
+        conn.execute(LEDGER_ROW, GOOD)
+        before = _ledger_shape(conn)
+    assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        after = _ledger_shape(conn)
+        domains = conn.execute(
+            "SELECT count(*) FROM pg_catalog.pg_type WHERE typname = ANY(%s)",
+            [["stripe_event_id", "webhook_event_status", "webhook_event_source"]],
+        ).fetchone()
+        with pytest.raises(psycopg.errors.CheckViolation) as err:
+            conn.execute(LEDGER_ROW, GOOD | {"id": "evt_2", "source": "email"})
+        assert err.value.diag.constraint_name == "webhook_events_source_check"
+        view = conn.execute("SELECT status, n FROM public.app_event_counts").fetchall()
+    # and its rollback has nothing to undo
+    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        back = _ledger_shape(conn)
     assert after == before and back == before
     assert before["rules"] == dict.fromkeys(ON_DOMAINS, "payments.webhook_events")
     assert domains == (0,)
