@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import uvicorn
 
+from pgpay.server import uvicorn_config
+
 REPO = Path(__file__).resolve().parent.parent
 
 STATE_TABLES = (
@@ -61,13 +63,7 @@ def run_uvicorn(app: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # bound here, so no other process can take the port meanwhile
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    config = uvicorn_config(app, log_level="warning", timeout_graceful_shutdown=5)
     server = _ThreadedServer(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True

@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from pgpay.config import ENVIRONMENTS, Settings
 from pgpay.errors import ConfigError
+from pgpay.http_protocol import HttpProtocol
 from pgpay.ingest import MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
 from pgpay.metrics import Metrics
 from pgpay.pgcall import PipelinedCall
@@ -257,18 +258,24 @@ def create_app(settings: Settings, database_url: str, **kwargs: Any) -> WebhookF
     return WebhookFastPath(app, starlette)
 
 
-def serve(settings: Settings, database_url: str, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM; uvicorn drains in-flight requests before returning."""
-    config = uvicorn.Config(
-        create_app(settings, database_url),
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-        lifespan="on",
-        server_header=False,
+def uvicorn_config(app: Any, **options: Any) -> uvicorn.Config:
+    """How pgpay runs an app under uvicorn (`pgpay serve`, and the tests' servers)."""
+    settings: dict[str, Any] = {
+        "lifespan": "on",
+        "access_log": False,
+        "server_header": False,
         # pgpay reads neither the client's address nor the scheme: no X-Forwarded-* rewriting,
         # one middleware less on every delivery.
-        proxy_headers=False,
+        "proxy_headers": False,
+        "http": HttpProtocol,  # uvicorn's httptools protocol, one send per answer
+    }
+    settings.update(options)
+    return uvicorn.Config(app, **settings)
+
+
+def serve(settings: Settings, database_url: str, host: str, port: int) -> None:
+    """Serve until SIGINT/SIGTERM; uvicorn drains in-flight requests before returning."""
+    config = uvicorn_config(
+        create_app(settings, database_url), host=host, port=port, log_level="info"
     )
     uvicorn.Server(config).run()

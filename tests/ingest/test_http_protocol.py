@@ -1,0 +1,205 @@
+"""pgpay's HTTP protocol: what one event-loop step writes leaves in one send, at the step's end.
+
+The transport is checked on real sockets under both event loops uvicorn may run (asyncio's and
+uvloop, the one `pgpay serve` uses); the server test runs the whole protocol under uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import pytest
+import uvloop
+
+from pgpay.http_protocol import StepBufferedTransport
+from pgpay.testing.signing import encode_event, sign_payload
+
+from .conftest import WEBHOOK_SECRET, WebhookServer
+
+Peer = socket.socket
+Check = Callable[[StepBufferedTransport, Peer, asyncio.AbstractEventLoop], Awaitable[None]]
+
+
+@pytest.fixture(params=["asyncio", "uvloop"])
+def run_on_socket(request: pytest.FixtureRequest) -> Iterator[Callable[[Check], list[Any]]]:
+    """`run_on_socket(check)`: `check(transport, peer, loop)` on one end of a real socket pair,
+    wrapped in a StepBufferedTransport; returns the errors the loop reported meanwhile."""
+    new_loop = uvloop.new_event_loop if request.param == "uvloop" else asyncio.new_event_loop
+    pairs: list[tuple[socket.socket, socket.socket]] = []
+
+    def run(check: Check) -> list[Any]:
+        ours, peer = socket.socketpair()
+        pairs.append((ours, peer))
+        peer.setblocking(False)
+        errors: list[Any] = []
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(lambda _loop, context: errors.append(context))
+            transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, ours)
+            await check(StepBufferedTransport(transport, loop), peer, loop)
+            transport.close()
+            await asyncio.sleep(0.01)
+
+        loop = new_loop()
+        try:
+            loop.run_until_complete(main())
+        finally:
+            loop.close()
+        return errors
+
+    yield run
+    for ours, peer in pairs:
+        ours.close()
+        peer.close()
+
+
+def received(peer: Peer) -> bytes:
+    """What the peer can read right now, without waiting."""
+    chunks = []
+    while True:
+        try:
+            chunk = peer.recv(65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def next_step() -> None:
+    """Let the event loop finish the current step (and run what it scheduled)."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+def test_writes_of_one_step_are_held_then_sent_together_in_order(
+    run_on_socket: Callable[[Check], list[Any]],
+) -> None:
+    async def check(transport: StepBufferedTransport, peer: Peer, _loop: Any) -> None:
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        transport.writelines([b"o", memoryview(b"k")])
+        transport.write(b"")
+        assert received(peer) == b"", "nothing leaves before the step ends"
+        assert transport.get_write_buffer_size() == 40
+        await next_step()
+        assert received(peer) == b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"
+        assert transport.get_write_buffer_size() == 0
+        transport.write(b"second")
+        await next_step()
+        assert received(peer) == b"second"
+
+    assert run_on_socket(check) == []
+
+
+def test_close_sends_what_is_held_before_the_end_of_the_stream(
+    run_on_socket: Callable[[Check], list[Any]],
+) -> None:
+    async def check(transport: StepBufferedTransport, peer: Peer, _loop: Any) -> None:
+        transport.write(b"last answer")
+        transport.close()
+        assert transport.is_closing()
+        await next_step()
+        await asyncio.sleep(0.01)
+        peer.setblocking(True)
+        peer.settimeout(5)
+        data = b""
+        while chunk := peer.recv(65536):
+            data += chunk
+        assert data == b"last answer"
+
+    assert run_on_socket(check) == []
+
+
+def test_what_is_held_when_the_connection_is_lost_is_dropped_quietly(
+    run_on_socket: Callable[[Check], list[Any]],
+) -> None:
+    async def check(transport: StepBufferedTransport, peer: Peer, _loop: Any) -> None:
+        transport.write(b"too late")
+        transport.abort()
+        assert transport.get_write_buffer_size() == 0
+        transport.write(b"after the end")  # a late answer to a client that left
+        await next_step()
+        assert received(peer) == b""
+
+    assert run_on_socket(check) == []
+
+
+def test_the_transport_passes_the_rest_through(
+    run_on_socket: Callable[[Check], list[Any]],
+) -> None:
+    async def check(transport: StepBufferedTransport, _peer: Peer, _loop: Any) -> None:
+        assert transport.get_extra_info("socket") is not None
+        assert transport.get_extra_info("no such thing", "default") == "default"
+        transport.set_write_buffer_limits(high=4096, low=1024)
+        assert transport.get_write_buffer_limits() == (1024, 4096)
+        transport.pause_reading()
+        assert not transport.is_reading()
+        transport.resume_reading()
+        assert transport.is_reading()
+        assert transport.can_write_eof()
+        transport.write(b"half")
+        transport.write_eof()
+        await next_step()
+
+    assert run_on_socket(check) == []
+
+
+def raw_exchange(sock: socket.socket, request: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send one request; read one answer: (status line, headers, body)."""
+    sock.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection before answering"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    while len(body) < int(headers["content-length"]):
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection in the middle of an answer"
+        body += chunk
+    assert len(body) == int(headers["content-length"])
+    return status, headers, body
+
+
+def test_answers_over_keep_alive_then_closing_connection(
+    webhook_server: WebhookServer,
+) -> None:
+    """Two deliveries on one connection, the second asking to close: both answers arrive
+    whole (the held answer goes out before the connection closes), then the end of stream."""
+    port = int(webhook_server.url.rsplit(":", 1)[1])
+    event = {"id": "evt_protocol", "object": "event", "type": "test.unknown_type"}
+    event.update(livemode=False, created=1_700_000_000, api_version="2025-03-31.basil")
+    event["data"] = {"object": {"id": "obj_1", "object": "thing"}}
+    body = encode_event(event)
+
+    def request(connection: str) -> bytes:
+        return b"".join(
+            (
+                b"POST /webhooks/stripe/test HTTP/1.1\r\nHost: pgpay\r\n",
+                f"Stripe-Signature: {sign_payload(body, WEBHOOK_SECRET)}\r\n".encode(),
+                f"Connection: {connection}\r\nContent-Length: {len(body)}\r\n\r\n".encode(),
+                body,
+            )
+        )
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        status, headers, answer = raw_exchange(sock, request("keep-alive"))
+        assert status == b"HTTP/1.1 200 OK"
+        assert headers["content-type"] == "application/json"
+        assert json.loads(answer) == {"received": True, "id": "evt_protocol", "outcome": "ignored"}
+        status, headers, answer = raw_exchange(sock, request("close"))
+        assert status == b"HTTP/1.1 200 OK"
+        assert json.loads(answer)["outcome"] == "duplicate"
+        assert headers.get("connection") == "close"
+        assert sock.recv(65536) == b""
