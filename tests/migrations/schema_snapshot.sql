@@ -52,6 +52,51 @@ COMMENT ON DOMAIN payments.delivery_attempts IS 'How many times an event was ing
 
 
 --
+-- Name: payment_history_amount_refunded; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.payment_history_amount_refunded AS bigint
+	CONSTRAINT payment_history_amount_refunded_check CHECK ((VALUE >= 0));
+
+
+--
+-- Name: DOMAIN payment_history_amount_refunded; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.payment_history_amount_refunded IS 'Refunded amount in the smallest currency unit, 0 or more: payments.payment_history.amount_refunded.';
+
+
+--
+-- Name: payment_history_currency; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.payment_history_currency AS text
+	CONSTRAINT payment_history_currency_check CHECK ((VALUE ~ '^[a-z]{3}$'::text));
+
+
+--
+-- Name: DOMAIN payment_history_currency; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.payment_history_currency IS 'A lower-case ISO currency code: payments.payment_history.currency.';
+
+
+--
+-- Name: payment_history_status; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.payment_history_status AS text
+	CONSTRAINT payment_history_status_check CHECK ((VALUE = ANY ('{pending,requires_action,succeeded,failed,canceled,refunded,partially_refunded,disputed,won,lost,void,uncollectible}'::text[])));
+
+
+--
+-- Name: DOMAIN payment_history_status; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.payment_history_status IS 'A payment''s status, from pending to uncollectible: payments.payment_history.status.';
+
+
+--
 -- Name: stripe_environment; Type: DOMAIN; Schema: payments; Owner: -
 --
 
@@ -75,11 +120,41 @@ COMMENT ON DOMAIN payments.stripe_event_id IS 'A Stripe event id (evt_...): paym
 
 
 --
+-- Name: stripe_subscription_id; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.stripe_subscription_id AS text
+	CONSTRAINT subscriptions_stripe_subscription_id_check CHECK ((VALUE ~ '^sub_[A-Za-z0-9_]+$'::text));
+
+
+--
+-- Name: DOMAIN stripe_subscription_id; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.stripe_subscription_id IS 'A Stripe subscription id (sub_...): payments.subscriptions.stripe_subscription_id.';
+
+
+--
 -- Name: subject_id; Type: DOMAIN; Schema: payments; Owner: -
 --
 
 CREATE DOMAIN payments.subject_id AS text
 	CONSTRAINT "subject_id must be 1-255 of [A-Za-z0-9_.:@|-], alnum first" CHECK (((char_length(VALUE) <= 255) AND (VALUE ~ '^[A-Za-z0-9][A-Za-z0-9_.:@|-]*$'::text)));
+
+
+--
+-- Name: subscription_status; Type: DOMAIN; Schema: payments; Owner: -
+--
+
+CREATE DOMAIN payments.subscription_status AS text
+	CONSTRAINT subscriptions_status_check CHECK ((VALUE = ANY ('{incomplete,incomplete_expired,trialing,active,past_due,canceled,unpaid,paused}'::text[])));
+
+
+--
+-- Name: DOMAIN subscription_status; Type: COMMENT; Schema: payments; Owner: -
+--
+
+COMMENT ON DOMAIN payments.subscription_status IS 'A Stripe subscription status: payments.subscriptions.status.';
 
 
 --
@@ -239,7 +314,7 @@ CREATE TABLE payments.payment_history (
     id bigint NOT NULL,
     environment payments.stripe_environment NOT NULL,
     type text NOT NULL,
-    status text NOT NULL,
+    status payments.payment_history_status NOT NULL,
     subject_type text,
     subject_id payments.subject_id,
     stripe_customer_id text,
@@ -251,8 +326,8 @@ CREATE TABLE payments.payment_history (
     stripe_refund_id text,
     stripe_dispute_id text,
     amount bigint DEFAULT 0 NOT NULL,
-    amount_refunded bigint DEFAULT 0 NOT NULL,
-    currency text,
+    amount_refunded payments.payment_history_amount_refunded DEFAULT 0 NOT NULL,
+    currency payments.payment_history_currency,
     description text,
     failure_message text,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
@@ -261,9 +336,6 @@ CREATE TABLE payments.payment_history (
     raw jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT payment_history_amount_refunded_check CHECK ((amount_refunded >= 0)),
-    CONSTRAINT payment_history_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
-    CONSTRAINT payment_history_status_check CHECK ((status = ANY ('{pending,requires_action,succeeded,failed,canceled,refunded,partially_refunded,disputed,won,lost,void,uncollectible}'::text[]))),
     CONSTRAINT payment_history_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL))),
     CONSTRAINT payment_history_type_check CHECK ((type = ANY ('{one_time_payment,subscription_invoice,refund,dispute}'::text[])))
 )
@@ -1947,11 +2019,11 @@ COMMENT ON TABLE payments.subscription_items IS 'Mirror of Stripe subscription i
 
 CREATE TABLE payments.subscriptions (
     environment payments.stripe_environment NOT NULL,
-    stripe_subscription_id text NOT NULL,
+    stripe_subscription_id payments.stripe_subscription_id NOT NULL,
     stripe_customer_id text,
     subject_type text,
     subject_id payments.subject_id,
-    status text NOT NULL,
+    status payments.subscription_status NOT NULL,
     stripe_price_id text,
     stripe_product_id text,
     quantity integer,
@@ -1969,8 +2041,6 @@ CREATE TABLE payments.subscriptions (
     raw jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT subscriptions_status_check CHECK ((status = ANY ('{incomplete,incomplete_expired,trialing,active,past_due,canceled,unpaid,paused}'::text[]))),
-    CONSTRAINT subscriptions_stripe_subscription_id_check CHECK ((stripe_subscription_id ~ '^sub_[A-Za-z0-9_]+$'::text)),
     CONSTRAINT subscriptions_subject_complete CHECK (((subject_type IS NULL) = (subject_id IS NULL)))
 )
 WITH (fillfactor='70');

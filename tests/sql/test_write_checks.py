@@ -1,7 +1,8 @@
 """The value rules of the tables the event path writes: migration 0008 rewrote their IN lists as
-array constants (cheaper per statement), migration 0011 moved the ledger's rules onto domains of its
-columns (cheaper still); each rule must accept exactly what it accepted before, and refuse by the
-same name."""
+array constants (cheaper per statement), migrations 0011 and 0012 moved the single-column rules of
+the ledger, payments.payment_history and payments.subscriptions onto domains of their columns
+(cheaper still); each rule must accept exactly what it accepted before, and refuse by the same
+name."""
 
 from __future__ import annotations
 
@@ -32,12 +33,25 @@ REWRITTEN = {  # constraint -> its table, as regclass prints it (public is on th
     "credit_ledger_kind_check": "credit_ledger",
     "user_entitlements_source_type_check": "user_entitlements",
 }
-ON_DOMAINS = {  # constraint -> the domain migration 0011 moved it to
+LEDGER_DOMAINS = {  # constraint -> the domain migration 0011 moved it to
     "webhook_events_status_check": "payments.webhook_event_status",
     "webhook_events_source_check": "payments.webhook_event_source",
     "webhook_events_stripe_event_id_check": "payments.stripe_event_id",
     "webhook_events_attempts_check": "payments.delivery_attempts",
 }
+PAYMENT_HISTORY_DOMAINS = {  # constraint -> the domain migration 0012 moved it to
+    "payment_history_status_check": "payments.payment_history_status",
+    "payment_history_currency_check": "payments.payment_history_currency",
+    "payment_history_amount_refunded_check": "payments.payment_history_amount_refunded",
+}
+SUBSCRIPTION_DOMAINS = {
+    "subscriptions_status_check": "payments.subscription_status",
+    "subscriptions_stripe_subscription_id_check": "payments.stripe_subscription_id",
+}
+ON_DOMAINS = LEDGER_DOMAINS | PAYMENT_HISTORY_DOMAINS | SUBSCRIPTION_DOMAINS
+LEDGER_MIGRATIONS = ["0012-payment-rules-as-domains", "0011-ledger-rules-as-domains"]
+PAYMENT_MIGRATIONS = ["0012-payment-rules-as-domains"]
+LEDGER_COLUMNS = ("stripe_event_id", "status", "source", "attempts")
 RULE = re.compile(r"^\((?P<column>\w+) = ANY \((?P<list>.*)\)\)$")
 
 
@@ -181,55 +195,64 @@ def test_the_other_tables_refuse_a_value_outside_their_list(
     assert err.value.diag.constraint_name == constraint
 
 
-def _ledger_shape(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, object]:
-    """Where the ledger's rules live, its columns' types, its storage, and what it holds."""
-    rules = conn.execute(
+def _shape(
+    conn: psycopg.Connection[tuple[object, ...]], table: str, rules: dict[str, str]
+) -> dict[str, object]:
+    """Where a table's moved rules live, its columns' types, its storage, and what it holds."""
+    owners = conn.execute(
         "SELECT c.conname, coalesce(nullif(c.conrelid, 0)::regclass::text,"
         " c.contypid::regtype::text) FROM pg_catalog.pg_constraint AS c"
         " WHERE c.contype = 'c' AND c.conname = ANY(%s) ORDER BY 1",
-        [list(ON_DOMAINS)],
+        [list(rules)],
     ).fetchall()
     types = conn.execute(
         "SELECT a.attname, a.atttypid::regtype::text FROM pg_catalog.pg_attribute AS a"
-        " WHERE a.attrelid = 'payments.webhook_events'::regclass"
-        " AND a.attname IN ('stripe_event_id', 'status', 'source', 'attempts') ORDER BY 1"
+        " WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1",
+        [table],
     ).fetchall()
-    storage = conn.execute("SELECT pg_relation_filenode('payments.webhook_events')").fetchone()
+    storage = conn.execute("SELECT pg_relation_filenode(%s::regclass)", [table]).fetchone()
     rows = conn.execute(
-        "SELECT stripe_event_id, status, source, attempts FROM payments.webhook_events ORDER BY 1"
+        sql.SQL("SELECT * FROM {} ORDER BY 1").format(sql.SQL(table))  # a name from this file
     ).fetchall()
-    return {"rules": dict(rules), "types": dict(types), "storage": storage, "rows": rows}
+    return {"rules": dict(owners), "types": dict(types), "storage": storage, "rows": rows}
+
+
+def _moved_types(before: dict[str, object], after: dict[str, object]) -> dict[str, str]:
+    """The columns whose type changed, with their new types."""
+    old, new = before["types"], after["types"]
+    assert isinstance(old, dict) and isinstance(new, dict) and old.keys() == new.keys()
+    return {column: new[column] for column in new if new[column] != old[column]}
 
 
 def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
     pgpay_database_url: str,
 ) -> None:
     url = pgpay_database_url
-    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    table = "payments.webhook_events"
+    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         for n, status in enumerate(("received", "processed", "ignored", "failed")):
             row = {"id": f"evt_{n}", "status": status, "attempts": n, "source": "cli"}
             conn.execute(LEDGER_ROW, row)
-        before = _ledger_shape(conn)
-    assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
+        before = _shape(conn, table, LEDGER_DOMAINS)
+    assert migrate.migrate(url).applied == LEDGER_MIGRATIONS[::-1]
     with psycopg.connect(url, autocommit=True) as conn:
-        after = _ledger_shape(conn)
+        after = _shape(conn, table, LEDGER_DOMAINS)
         with pytest.raises(psycopg.errors.CheckViolation) as err:
             conn.execute(LEDGER_ROW, GOOD | {"status": "done"})
         assert err.value.diag.constraint_name == "webhook_events_status_check"
-    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
-        back = _ledger_shape(conn)
-    table = "payments.webhook_events"
-    assert before["rules"] == dict.fromkeys(ON_DOMAINS, table)
-    assert before["types"] == {
+        back = _shape(conn, table, LEDGER_DOMAINS)
+    assert before["rules"] == dict.fromkeys(LEDGER_DOMAINS, table)
+    assert {c: t for c, t in before["types"].items() if c in LEDGER_COLUMNS} == {
         "attempts": "integer",
         "source": "text",
         "status": "text",
         "stripe_event_id": "text",
     }
-    assert after["rules"] == ON_DOMAINS
-    assert after["types"] == {
+    assert after["rules"] == LEDGER_DOMAINS
+    assert _moved_types(before, after) == {
         "attempts": "payments.delivery_attempts",
         "source": "payments.webhook_event_source",
         "status": "payments.webhook_event_status",
@@ -238,9 +261,7 @@ def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
     # same storage (no rewrite), same rows, read back as text and integers
     assert after["storage"] == before["storage"]
     assert after["rows"] == before["rows"] and len(after["rows"]) == 4
-    assert after["rows"][3] == ("evt_3", "failed", "cli", 3)
-    assert back["rules"] == before["rules"] and back["types"] == before["types"]
-    assert back["storage"] == before["storage"] and back["rows"] == before["rows"]
+    assert back == before
 
 
 def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
@@ -249,17 +270,18 @@ def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
     """PostgreSQL cannot change the type of a column a view uses: with an app's view on the
     ledger, 0011 leaves its rules as they were instead of failing the migration."""
     url = pgpay_database_url
-    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    table = "payments.webhook_events"
+    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "CREATE VIEW public.app_event_counts AS SELECT status, count(*) AS n"
             " FROM payments.webhook_events GROUP BY status"
         )
         conn.execute(LEDGER_ROW, GOOD)
-        before = _ledger_shape(conn)
-    assert migrate.migrate(url).applied == ["0011-ledger-rules-as-domains"]
+        before = _shape(conn, table, LEDGER_DOMAINS)
+    assert migrate.migrate(url).applied == LEDGER_MIGRATIONS[::-1]
     with psycopg.connect(url, autocommit=True) as conn:
-        after = _ledger_shape(conn)
+        after = _shape(conn, table, LEDGER_DOMAINS)
         domains = conn.execute(
             "SELECT count(*) FROM pg_catalog.pg_type WHERE typname = ANY(%s)",
             [["stripe_event_id", "webhook_event_status", "webhook_event_source"]],
@@ -269,10 +291,143 @@ def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
         assert err.value.diag.constraint_name == "webhook_events_source_check"
         view = conn.execute("SELECT status, n FROM public.app_event_counts").fetchall()
     # and its rollback has nothing to undo
-    assert migrate.rollback(url, steps=1).rolled_back == ["0011-ledger-rules-as-domains"]
+    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
-        back = _ledger_shape(conn)
+        back = _shape(conn, table, LEDGER_DOMAINS)
     assert after == before and back == before
-    assert before["rules"] == dict.fromkeys(ON_DOMAINS, "payments.webhook_events")
+    assert before["rules"] == dict.fromkeys(LEDGER_DOMAINS, table)
     assert domains == (0,)
     assert view == [("received", 1)]
+
+
+PAYMENT_ROWS = (
+    "INSERT INTO payments.payment_history (environment, type, status, currency, amount,"
+    " amount_refunded, stripe_invoice_id) VALUES"
+    " ('test', 'subscription_invoice', 'succeeded', 'eur', 900, 0, 'in_1'),"
+    " ('test', 'refund', 'pending', 'usd', 300, 0, NULL),"
+    " ('test', 'one_time_payment', 'partially_refunded', 'usd', 1200, 200, NULL)",
+    "INSERT INTO payments.subscriptions (environment, stripe_subscription_id, status, raw)"
+    " VALUES ('test', 'sub_1', 'active', '{}'), ('test', 'sub_2', 'past_due', '{}')",
+)
+BAD_PAYMENT_VALUES = [  # (statement, the rule that refuses it)
+    (
+        "UPDATE payments.payment_history SET status = 'maybe' WHERE type = 'refund'",
+        "payment_history_status_check",
+    ),
+    (
+        "UPDATE payments.payment_history SET currency = 'USD' WHERE type = 'refund'",
+        "payment_history_currency_check",
+    ),
+    (
+        "UPDATE payments.payment_history SET amount_refunded = -1 WHERE type = 'refund'",
+        "payment_history_amount_refunded_check",
+    ),
+    (
+        "INSERT INTO payments.subscriptions (environment, stripe_subscription_id, status, raw)"
+        " VALUES ('test', 'sub_3', 'dormant', '{}')",
+        "subscriptions_status_check",
+    ),
+    (
+        "INSERT INTO payments.subscriptions (environment, stripe_subscription_id, status, raw)"
+        " VALUES ('test', 'si_3', 'active', '{}')",
+        "subscriptions_stripe_subscription_id_check",
+    ),
+]
+
+
+def _refused_by(conn: psycopg.Connection[tuple[object, ...]]) -> list[str | None]:
+    """The rule that refuses each of BAD_PAYMENT_VALUES (nothing changes)."""
+    names = []
+    for statement, _ in BAD_PAYMENT_VALUES:
+        with pytest.raises(psycopg.errors.CheckViolation) as err:
+            conn.execute(statement)
+        names.append(err.value.diag.constraint_name)
+    return names
+
+
+def test_0012_moves_the_payment_rules_to_domains_without_rewriting_the_tables(
+    pgpay_database_url: str,
+) -> None:
+    url = pgpay_database_url
+    tables = {
+        "payments.payment_history": PAYMENT_HISTORY_DOMAINS,
+        "payments.subscriptions": SUBSCRIPTION_DOMAINS,
+    }
+    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in PAYMENT_ROWS:
+            conn.execute(statement)
+        before = {table: _shape(conn, table, rules) for table, rules in tables.items()}
+        refused_before = _refused_by(conn)
+    assert migrate.migrate(url).applied == PAYMENT_MIGRATIONS
+    with psycopg.connect(url, autocommit=True) as conn:
+        after = {table: _shape(conn, table, rules) for table, rules in tables.items()}
+        refused_after = _refused_by(conn)
+        # every allowed value still goes in
+        conn.execute(
+            "UPDATE payments.payment_history SET status = s FROM unnest(%s::text[]) AS s"
+            " WHERE type = 'refund'",
+            [["won", "lost", "void", "uncollectible", "requires_action"]],
+        )
+        conn.execute("UPDATE payments.subscriptions SET status = 'incomplete_expired'")
+    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    with psycopg.connect(url, autocommit=True) as conn:
+        back = {table: _shape(conn, table, rules) for table, rules in tables.items()}
+        conn.execute("UPDATE payments.subscriptions SET status = 'active'")
+        conn.execute("UPDATE payments.payment_history SET status = 'pending'")
+        restored = {table: _shape(conn, table, rules) for table, rules in tables.items()}
+    expected = [name for _, name in BAD_PAYMENT_VALUES]
+    assert refused_before == expected and refused_after == expected
+    for table, rules in tables.items():
+        assert before[table]["rules"] == dict.fromkeys(rules, table)
+        assert after[table]["rules"] == rules
+        assert after[table]["storage"] == before[table]["storage"]  # no rewrite
+        assert after[table]["rows"] == before[table]["rows"]
+        assert back[table]["rules"] == before[table]["rules"]
+        assert back[table]["types"] == before[table]["types"]
+        assert back[table]["storage"] == before[table]["storage"]
+        assert len(restored[table]["rows"]) == len(before[table]["rows"])
+    assert _moved_types(before["payments.payment_history"], after["payments.payment_history"]) == {
+        "amount_refunded": "payments.payment_history_amount_refunded",
+        "currency": "payments.payment_history_currency",
+        "status": "payments.payment_history_status",
+    }
+    assert _moved_types(before["payments.subscriptions"], after["payments.subscriptions"]) == {
+        "status": "payments.subscription_status",
+        "stripe_subscription_id": "payments.stripe_subscription_id",
+    }
+
+
+def test_0012_keeps_the_table_constraints_of_a_table_an_app_view_uses(
+    pgpay_database_url: str,
+) -> None:
+    """With an app's view on payments.subscriptions, 0012 leaves that table's rules as they were
+    and still moves payments.payment_history's; the rollback undoes only what was done."""
+    url = pgpay_database_url
+    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in PAYMENT_ROWS:
+            conn.execute(statement)
+        conn.execute(
+            "CREATE VIEW public.app_active_subscriptions AS SELECT stripe_subscription_id, status"
+            " FROM payments.subscriptions WHERE status = 'active'"
+        )
+        before = _shape(conn, "payments.subscriptions", SUBSCRIPTION_DOMAINS)
+    assert migrate.migrate(url).applied == PAYMENT_MIGRATIONS
+    with psycopg.connect(url, autocommit=True) as conn:
+        after = _shape(conn, "payments.subscriptions", SUBSCRIPTION_DOMAINS)
+        history = _shape(conn, "payments.payment_history", PAYMENT_HISTORY_DOMAINS)
+        refused = _refused_by(conn)
+        view = conn.execute("SELECT * FROM public.app_active_subscriptions").fetchall()
+    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    with psycopg.connect(url, autocommit=True) as conn:
+        back = _shape(conn, "payments.subscriptions", SUBSCRIPTION_DOMAINS)
+        history_back = _shape(conn, "payments.payment_history", PAYMENT_HISTORY_DOMAINS)
+    assert after == before and back == before
+    assert before["rules"] == dict.fromkeys(SUBSCRIPTION_DOMAINS, "payments.subscriptions")
+    assert history["rules"] == PAYMENT_HISTORY_DOMAINS
+    assert history_back["rules"] == dict.fromkeys(
+        PAYMENT_HISTORY_DOMAINS, "payments.payment_history"
+    )
+    assert refused == [name for _, name in BAD_PAYMENT_VALUES]
+    assert view == [("sub_1", "active")]
