@@ -28,14 +28,15 @@ class StepBufferedTransport(asyncio.Transport):
         super().__init__()
         self._transport = transport
         self._loop = loop
-        self._held: list[bytes | bytearray | memoryview] = []
+        self._held: list[bytes] = []
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
         if not self._held:
             self._loop.call_soon(self.flush)
-        self._held.append(data)
+        # A mutable buffer is copied: the caller may reuse it before the step ends.
+        self._held.append(data if isinstance(data, bytes) else bytes(data))
 
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:

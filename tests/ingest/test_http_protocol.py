@@ -97,6 +97,21 @@ def test_writes_of_one_step_are_held_then_sent_together_in_order(
     assert run_on_socket(check) == []
 
 
+def test_a_buffer_reused_before_the_step_ends_is_sent_as_it_was_written(
+    run_on_socket: Callable[[Check], list[Any]],
+) -> None:
+    async def check(transport: StepBufferedTransport, peer: Peer, _loop: Any) -> None:
+        buffer = bytearray(b"first")
+        transport.write(buffer)
+        buffer[:] = b"later"
+        transport.write(memoryview(buffer))
+        buffer[:] = b"XXXXX"
+        await next_step()
+        assert received(peer) == b"firstlater"
+
+    assert run_on_socket(check) == []
+
+
 def test_close_sends_what_is_held_before_the_end_of_the_stream(
     run_on_socket: Callable[[Check], list[Any]],
 ) -> None:
