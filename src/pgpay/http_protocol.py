@@ -8,9 +8,10 @@ send was one of the seven system calls the server made per delivery.
 `HttpProtocol` gives uvicorn a transport that holds what is written during one step of the event
 loop and hands it to the socket at the end of that step, in one `writelines` (one `writev`). Both
 ASGI messages of an answer are sent in the same step, so they leave together. Nothing is delayed
-past the step: unlike Nagle's algorithm, there is no timer and no waiting for the peer. Closing
-sends what is held first; what is held when the connection is already lost is dropped, as a
-closed socket would drop it.
+past the step: unlike Nagle's algorithm, there is no timer and no waiting for the peer; and 64 KiB
+held go out at once, so a large answer still meets the transport's flow control. Closing sends
+what is held first; what is held when the connection is already lost is dropped, as a closed
+socket would drop it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+FLUSH_AT = 64 * 1024
+"""Held bytes that are sent at once rather than at the end of the step (uvloop's and asyncio's
+default high-water mark for a transport's buffer)."""
 
 
 class StepBufferedTransport(asyncio.Transport):
@@ -29,14 +34,24 @@ class StepBufferedTransport(asyncio.Transport):
         self._transport = transport
         self._loop = loop
         self._held: list[bytes] = []
+        self._held_size = 0
+        self._eof = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._eof:
+            raise RuntimeError("cannot write after write_eof()")
         if not data:
             return
         if not self._held:
             self._loop.call_soon(self.flush)
         # A mutable buffer is copied: the caller may reuse it before the step ends.
-        self._held.append(data if isinstance(data, bytes) else bytes(data))
+        chunk = data if isinstance(data, bytes) else bytes(data)
+        self._held.append(chunk)
+        self._held_size += len(chunk)
+        if self._held_size >= FLUSH_AT:
+            # A large answer written in one step goes to the socket now, so that the transport's
+            # flow control (pause_writing past its high-water mark) still holds the writer back.
+            self.flush()
 
     def writelines(self, list_of_data: Any) -> None:
         for data in list_of_data:
@@ -44,26 +59,26 @@ class StepBufferedTransport(asyncio.Transport):
 
     def flush(self) -> None:
         """Send what is held now (called at the end of the step that wrote it)."""
-        held, self._held = self._held, []
+        held, self._held, self._held_size = self._held, [], 0
         if held and not self._transport.is_closing():
             self._transport.writelines(held)
 
-    def held_size(self) -> int:
-        return sum(len(data) for data in self._held)
-
     def close(self) -> None:
-        self.flush()
-        self._transport.close()
+        try:
+            self.flush()
+        finally:
+            self._transport.close()
 
     def write_eof(self) -> None:
         self.flush()
+        self._eof = True
         self._transport.write_eof()
 
     def can_write_eof(self) -> bool:
         return self._transport.can_write_eof()
 
     def abort(self) -> None:
-        self._held = []
+        self._held, self._held_size = [], 0
         self._transport.abort()
 
     def is_closing(self) -> bool:
@@ -73,7 +88,7 @@ class StepBufferedTransport(asyncio.Transport):
         return self._transport.get_extra_info(name, default)
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + self.held_size()
+        return self._transport.get_write_buffer_size() + self._held_size
 
     def get_write_buffer_limits(self) -> tuple[int, int]:
         return self._transport.get_write_buffer_limits()

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 import uvloop
+from uvicorn.server import ServerState
 
-from pgpay.http_protocol import StepBufferedTransport
+from pgpay.http_protocol import FLUSH_AT, HttpProtocol, StepBufferedTransport
+from pgpay.server import uvicorn_config
 from pgpay.testing.signing import encode_event, sign_payload
 
 from .conftest import WEBHOOK_SECRET, WebhookServer
@@ -163,6 +165,104 @@ def test_the_transport_passes_the_rest_through(
         await next_step()
 
     assert run_on_socket(check) == []
+
+
+def test_a_large_write_leaves_at_once_and_nothing_follows_eof(
+    run_on_socket: Callable[[Check], list[Any]],
+) -> None:
+    async def check(transport: StepBufferedTransport, peer: Peer, _loop: Any) -> None:
+        transport.write(b"x" * (FLUSH_AT // 2))
+        assert received(peer) == b""
+        transport.write(b"y" * (FLUSH_AT // 2))  # reaches the mark: sent now, not at step end
+        data = received(peer)
+        assert data.startswith(b"x"), "the held bytes did not leave before the step ended"
+        for _ in range(100):
+            data += received(peer)
+            if len(data) == FLUSH_AT:
+                break
+            await asyncio.sleep(0.001)  # (the socket pair's buffer drains as the peer reads)
+        assert data == b"x" * (FLUSH_AT // 2) + b"y" * (FLUSH_AT // 2)
+        assert transport.get_write_buffer_size() == 0
+        transport.write(b"end")
+        transport.write_eof()
+        with pytest.raises(RuntimeError, match="write_eof"):
+            transport.write(b"more")
+        await next_step()
+        peer.setblocking(True)
+        peer.settimeout(5)
+        assert peer.recv(100) == b"end"
+        assert peer.recv(100) == b""
+
+    assert run_on_socket(check) == []
+
+
+class RecordingTransport(StepBufferedTransport):
+    """Passes writes straight to the socket's transport, noting each call's bytes."""
+
+    def __init__(self, transport: asyncio.Transport, sends: list[bytes]) -> None:
+        super().__init__(transport, asyncio.get_running_loop())
+        self.sends = sends
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.sends.append(bytes(data))
+        self._transport.write(data)
+
+    def writelines(self, list_of_data: Any) -> None:
+        chunks = [bytes(data) for data in list_of_data]
+        self.sends.append(b"".join(chunks))
+        self._transport.writelines(chunks)
+
+
+async def plain_answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app answering `ok`, in the usual two messages."""
+    await receive()
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"2")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_pgpay_serve_sends_each_answer_with_one_call(loop_kind: str) -> None:
+    """`pgpay serve`'s protocol on a real connection: two answers, to a request and then to two
+    pipelined ones, each reach the socket's transport in one call (uvicorn's own makes two)."""
+    config = uvicorn_config(plain_answer, lifespan="off", log_level="warning")
+    assert config.http is HttpProtocol
+    config.load()
+    sends: list[bytes] = []
+
+    class Recorded(config.http):  # type: ignore[name-defined,misc]
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(RecordingTransport(transport, sends))
+
+    request = b"GET /a HTTP/1.1\r\nHost: pgpay\r\n\r\n"
+
+    async def main() -> list[bytes]:
+        loop = asyncio.get_running_loop()
+        state = ServerState()
+        server = await loop.create_server(
+            lambda: Recorded(config=config, server_state=state, app_state={}), "127.0.0.1", 0
+        )
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        answers = []
+        for batch in (request, request + request):
+            writer.write(batch)
+            for _ in range(batch.count(b"GET")):
+                answers.append(await reader.readuntil(b"\r\n\r\n") + await reader.readexactly(2))
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return answers
+
+    new_loop = uvloop.new_event_loop if loop_kind == "uvloop" else asyncio.new_event_loop
+    loop = new_loop()
+    try:
+        answers = loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert len(answers) == 3
+    assert all(a.startswith(b"HTTP/1.1 200 OK\r\n") and a.endswith(b"\r\n\r\nok") for a in answers)
+    assert sends == answers  # one call per answer, each the whole answer
 
 
 def raw_exchange(sock: socket.socket, request: bytes) -> tuple[bytes, dict[str, str], bytes]:

@@ -1,5 +1,5 @@
 """The value rules of the tables the event path writes: migration 0008 rewrote their IN lists as
-array constants (cheaper per statement), migrations 0011 and 0012 moved the single-column rules of
+array constants (cheaper per statement), migrations 0011 to 0013 moved the single-column rules of
 the ledger, payments.payment_history and payments.subscriptions onto domains of their columns
 (cheaper still); each rule must accept exactly what it accepted before, and refuse by the same
 name."""
@@ -44,13 +44,13 @@ PAYMENT_HISTORY_DOMAINS = {  # constraint -> the domain migration 0012 moved it 
     "payment_history_currency_check": "payments.payment_history_currency",
     "payment_history_amount_refunded_check": "payments.payment_history_amount_refunded",
 }
-SUBSCRIPTION_DOMAINS = {
+SUBSCRIPTION_DOMAINS = {  # and 0013
     "subscriptions_status_check": "payments.subscription_status",
     "subscriptions_stripe_subscription_id_check": "payments.stripe_subscription_id",
 }
 ON_DOMAINS = LEDGER_DOMAINS | PAYMENT_HISTORY_DOMAINS | SUBSCRIPTION_DOMAINS
-LEDGER_MIGRATIONS = ["0012-payment-rules-as-domains", "0011-ledger-rules-as-domains"]
-PAYMENT_MIGRATIONS = ["0012-payment-rules-as-domains"]
+PAYMENT_MIGRATIONS = ["0013-subscription-rules-as-domains", "0012-payment-history-rules-as-domains"]
+LEDGER_MIGRATIONS = [*PAYMENT_MIGRATIONS, "0011-ledger-rules-as-domains"]
 LEDGER_COLUMNS = ("stripe_event_id", "status", "source", "attempts")
 RULE = re.compile(r"^\((?P<column>\w+) = ANY \((?P<list>.*)\)\)$")
 
@@ -229,7 +229,7 @@ def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
 ) -> None:
     url = pgpay_database_url
     table = "payments.webhook_events"
-    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
+    assert migrate.rollback(url, steps=3).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         for n, status in enumerate(("received", "processed", "ignored", "failed")):
             row = {"id": f"evt_{n}", "status": status, "attempts": n, "source": "cli"}
@@ -241,7 +241,7 @@ def test_0011_moves_the_ledger_rules_to_domains_without_rewriting_the_ledger(
         with pytest.raises(psycopg.errors.CheckViolation) as err:
             conn.execute(LEDGER_ROW, GOOD | {"status": "done"})
         assert err.value.diag.constraint_name == "webhook_events_status_check"
-    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
+    assert migrate.rollback(url, steps=3).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         back = _shape(conn, table, LEDGER_DOMAINS)
     assert before["rules"] == dict.fromkeys(LEDGER_DOMAINS, table)
@@ -271,7 +271,7 @@ def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
     ledger, 0011 leaves its rules as they were instead of failing the migration."""
     url = pgpay_database_url
     table = "payments.webhook_events"
-    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
+    assert migrate.rollback(url, steps=3).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "CREATE VIEW public.app_event_counts AS SELECT status, count(*) AS n"
@@ -291,7 +291,7 @@ def test_0011_keeps_table_constraints_when_an_app_view_uses_the_ledger_columns(
         assert err.value.diag.constraint_name == "webhook_events_source_check"
         view = conn.execute("SELECT status, n FROM public.app_event_counts").fetchall()
     # and its rollback has nothing to undo
-    assert migrate.rollback(url, steps=2).rolled_back == LEDGER_MIGRATIONS
+    assert migrate.rollback(url, steps=3).rolled_back == LEDGER_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         back = _shape(conn, table, LEDGER_DOMAINS)
     assert after == before and back == before
@@ -309,6 +309,30 @@ PAYMENT_ROWS = (
     "INSERT INTO payments.subscriptions (environment, stripe_subscription_id, status, raw)"
     " VALUES ('test', 'sub_1', 'active', '{}'), ('test', 'sub_2', 'past_due', '{}')",
 )
+PAYMENT_STATUSES = [
+    "pending",
+    "requires_action",
+    "succeeded",
+    "failed",
+    "canceled",
+    "refunded",
+    "partially_refunded",
+    "disputed",
+    "won",
+    "lost",
+    "void",
+    "uncollectible",
+]
+SUBSCRIPTION_STATUSES = [
+    "incomplete",
+    "incomplete_expired",
+    "trialing",
+    "active",
+    "past_due",
+    "canceled",
+    "unpaid",
+    "paused",
+]
 BAD_PAYMENT_VALUES = [  # (statement, the rule that refuses it)
     (
         "UPDATE payments.payment_history SET status = 'maybe' WHERE type = 'refund'",
@@ -345,7 +369,7 @@ def _refused_by(conn: psycopg.Connection[tuple[object, ...]]) -> list[str | None
     return names
 
 
-def test_0012_moves_the_payment_rules_to_domains_without_rewriting_the_tables(
+def test_0012_and_0013_move_the_payment_rules_to_domains_without_rewriting_the_tables(
     pgpay_database_url: str,
 ) -> None:
     url = pgpay_database_url
@@ -353,24 +377,28 @@ def test_0012_moves_the_payment_rules_to_domains_without_rewriting_the_tables(
         "payments.payment_history": PAYMENT_HISTORY_DOMAINS,
         "payments.subscriptions": SUBSCRIPTION_DOMAINS,
     }
-    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    assert migrate.rollback(url, steps=2).rolled_back == PAYMENT_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in PAYMENT_ROWS:
             conn.execute(statement)
         before = {table: _shape(conn, table, rules) for table, rules in tables.items()}
         refused_before = _refused_by(conn)
-    assert migrate.migrate(url).applied == PAYMENT_MIGRATIONS
+    assert migrate.migrate(url).applied == PAYMENT_MIGRATIONS[::-1]
     with psycopg.connect(url, autocommit=True) as conn:
         after = {table: _shape(conn, table, rules) for table, rules in tables.items()}
         refused_after = _refused_by(conn)
         # every allowed value still goes in
-        conn.execute(
-            "UPDATE payments.payment_history SET status = s FROM unnest(%s::text[]) AS s"
-            " WHERE type = 'refund'",
-            [["won", "lost", "void", "uncollectible", "requires_action"]],
-        )
-        conn.execute("UPDATE payments.subscriptions SET status = 'incomplete_expired'")
-    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+        for status in PAYMENT_STATUSES:
+            conn.execute(
+                "UPDATE payments.payment_history SET status = %s WHERE type = 'refund'", [status]
+            )
+        for status in SUBSCRIPTION_STATUSES:
+            conn.execute("UPDATE payments.subscriptions SET status = %s", [status])
+        taken = conn.execute(
+            "SELECT (SELECT status FROM payments.payment_history WHERE type = 'refund'),"
+            " (SELECT array_agg(DISTINCT status::text) FROM payments.subscriptions)"
+        ).fetchone()
+    assert migrate.rollback(url, steps=2).rolled_back == PAYMENT_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         back = {table: _shape(conn, table, rules) for table, rules in tables.items()}
         conn.execute("UPDATE payments.subscriptions SET status = 'active'")
@@ -378,6 +406,7 @@ def test_0012_moves_the_payment_rules_to_domains_without_rewriting_the_tables(
         restored = {table: _shape(conn, table, rules) for table, rules in tables.items()}
     expected = [name for _, name in BAD_PAYMENT_VALUES]
     assert refused_before == expected and refused_after == expected
+    assert taken == (PAYMENT_STATUSES[-1], [SUBSCRIPTION_STATUSES[-1]])
     for table, rules in tables.items():
         assert before[table]["rules"] == dict.fromkeys(rules, table)
         assert after[table]["rules"] == rules
@@ -398,13 +427,13 @@ def test_0012_moves_the_payment_rules_to_domains_without_rewriting_the_tables(
     }
 
 
-def test_0012_keeps_the_table_constraints_of_a_table_an_app_view_uses(
+def test_0013_keeps_the_table_constraints_of_a_table_an_app_view_uses(
     pgpay_database_url: str,
 ) -> None:
-    """With an app's view on payments.subscriptions, 0012 leaves that table's rules as they were
-    and still moves payments.payment_history's; the rollback undoes only what was done."""
+    """With an app's view on payments.subscriptions, 0013 leaves that table's rules as they were
+    and 0012 still moves payments.payment_history's; the rollbacks undo only what was done."""
     url = pgpay_database_url
-    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    assert migrate.rollback(url, steps=2).rolled_back == PAYMENT_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in PAYMENT_ROWS:
             conn.execute(statement)
@@ -413,13 +442,13 @@ def test_0012_keeps_the_table_constraints_of_a_table_an_app_view_uses(
             " FROM payments.subscriptions WHERE status = 'active'"
         )
         before = _shape(conn, "payments.subscriptions", SUBSCRIPTION_DOMAINS)
-    assert migrate.migrate(url).applied == PAYMENT_MIGRATIONS
+    assert migrate.migrate(url).applied == PAYMENT_MIGRATIONS[::-1]
     with psycopg.connect(url, autocommit=True) as conn:
         after = _shape(conn, "payments.subscriptions", SUBSCRIPTION_DOMAINS)
         history = _shape(conn, "payments.payment_history", PAYMENT_HISTORY_DOMAINS)
         refused = _refused_by(conn)
         view = conn.execute("SELECT * FROM public.app_active_subscriptions").fetchall()
-    assert migrate.rollback(url, steps=1).rolled_back == PAYMENT_MIGRATIONS
+    assert migrate.rollback(url, steps=2).rolled_back == PAYMENT_MIGRATIONS
     with psycopg.connect(url, autocommit=True) as conn:
         back = _shape(conn, "payments.subscriptions", SUBSCRIPTION_DOMAINS)
         history_back = _shape(conn, "payments.payment_history", PAYMENT_HISTORY_DOMAINS)
