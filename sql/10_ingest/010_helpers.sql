@@ -6,6 +6,12 @@
 -- has no query is a PL/pgSQL simple expression, evaluated directly (about 10,000 CPU instructions
 -- less per call, with the same snapshot and error behaviour; FOUND is left as it was). A void
 -- result assigned to text is the empty string; v_void is never read.
+--
+-- Nested fields are read with one path lookup, `v -> 'a' ->> 'b'` written `v #>> '{a,b}'` (same
+-- result for these keys, which are never array positions). PostgreSQL sets up every function of an
+-- expression again in each transaction, with its permission check: one lookup instead of a chain
+-- of them saves about 1,000 CPU instructions per link. Kept as a chain: the expression of the
+-- index on webhook_events.payload, which a query must repeat exactly to use it.
 
 CREATE OR REPLACE FUNCTION payments.stripe_id(p_value jsonb)
 RETURNS text
@@ -42,19 +48,19 @@ AS $$
 DECLARE
     v_payment jsonb;
 BEGIN
-    CASE payments.array_size(p_invoice -> 'payments' -> 'data')
+    CASE payments.array_size(p_invoice #> '{payments,data}')
         WHEN 0 THEN
             RETURN NULL;  -- webhooks send invoices without their payments expanded
         WHEN 1 THEN
             -- (the usual case, without a query: one payment needs no ordering)
-            v_payment := p_invoice -> 'payments' -> 'data' -> 0;
-            RETURN CASE WHEN v_payment -> 'payment' ->> 'type' = 'payment_intent' THEN v_payment END;
+            v_payment := p_invoice #> '{payments,data}' -> 0;
+            RETURN CASE WHEN v_payment #>> '{payment,type}' = 'payment_intent' THEN v_payment END;
         ELSE
             NULL;
     END CASE;
     SELECT pay INTO v_payment
-    FROM jsonb_array_elements(p_invoice -> 'payments' -> 'data') AS pay
-    WHERE pay -> 'payment' ->> 'type' = 'payment_intent'
+    FROM jsonb_array_elements(p_invoice #> '{payments,data}') AS pay
+    WHERE pay #>> '{payment,type}' = 'payment_intent'
     ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
     LIMIT 1;
     RETURN v_payment;
@@ -71,8 +77,8 @@ LANGUAGE sql
 IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT coalesce(
-        p_invoice -> 'parent' -> 'subscription_details' -> 'metadata',
-        p_invoice -> 'subscription_details' -> 'metadata',
+        p_invoice #> '{parent,subscription_details,metadata}',
+        p_invoice #> '{subscription_details,metadata}',
         '{}'::jsonb
     ) || coalesce(p_invoice -> 'metadata', '{}'::jsonb)
 $$;

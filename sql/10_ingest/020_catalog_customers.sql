@@ -97,7 +97,7 @@ BEGIN
         p_environment, p_price ->> 'id', payments.stripe_id(p_price -> 'product'),
         coalesce((p_price ->> 'active')::boolean, TRUE) AND NOT p_deleted, p_deleted,
         lower(p_price ->> 'currency'), (p_price ->> 'unit_amount')::bigint, p_price ->> 'type',
-        p_price -> 'recurring' ->> 'interval', (p_price -> 'recurring' ->> 'interval_count')::integer,
+        p_price #>> '{recurring,interval}', (p_price #>> '{recurring,interval_count}')::integer,
         p_price ->> 'lookup_key', p_price ->> 'nickname', coalesce(p_price -> 'metadata', '{}'::jsonb),
         payments.to_timestamptz(p_price -> 'created'), p_event_at, p_price
     )

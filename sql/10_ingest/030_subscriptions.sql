@@ -11,8 +11,8 @@ DECLARE
     v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_subscription ->> 'id';
     v_customer text := payments.stripe_id(p_subscription -> 'customer');
-    v_items jsonb := coalesce(p_subscription -> 'items' -> 'data', '[]'::jsonb);
-    v_first jsonb := coalesce(p_subscription -> 'items' -> 'data' -> 0, '{}'::jsonb);
+    v_items jsonb := coalesce(p_subscription #> '{items,data}', '[]'::jsonb);
+    v_first jsonb := coalesce(p_subscription #> '{items,data}' -> 0, '{}'::jsonb);
     v_subject record;
     v_period_start timestamptz;
     v_period_end timestamptz;
@@ -36,7 +36,7 @@ BEGIN
         p_environment, v_id, v_customer, v_subject.subject_type, v_subject.subject_id,
         p_subscription ->> 'status',
         payments.stripe_id(v_first -> 'price'),
-        payments.stripe_id(v_first -> 'price' -> 'product'),
+        payments.stripe_id(v_first #> '{price,product}'),
         coalesce((v_first ->> 'quantity')::integer, (p_subscription ->> 'quantity')::integer),
         coalesce((p_subscription ->> 'cancel_at_period_end')::boolean, FALSE),
         payments.to_timestamptz(p_subscription -> 'cancel_at'),
@@ -109,7 +109,7 @@ BEGIN
         stripe_product_id, quantity, current_period_start, current_period_end, deleted, metadata, raw
     )
     SELECT p_environment, i ->> 'id', v_id, payments.stripe_id(i -> 'price'),
-        payments.stripe_id(i -> 'price' -> 'product'), (i ->> 'quantity')::integer,
+        payments.stripe_id(i #> '{price,product}'), (i ->> 'quantity')::integer,
         coalesce(payments.to_timestamptz(i -> 'current_period_start'), v_period_start),
         coalesce(payments.to_timestamptz(i -> 'current_period_end'), v_period_end),
         FALSE, coalesce(i -> 'metadata', '{}'::jsonb), i

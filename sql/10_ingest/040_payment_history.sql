@@ -131,11 +131,11 @@ BEGIN
             -- (a charge snapshot had none), and the row's metadata below them all.
             v_raw := v_raw || jsonb_build_object('_metadata', jsonb_strip_nulls(jsonb_build_object(
                 '_prior', v_row.metadata,
-                'checkout_session', v_raw -> 'checkout_session' -> 'metadata',
-                'payment_intent', CASE WHEN p_type = 'one_time_payment' THEN v_raw -> 'payment_intent' -> 'metadata' END,
+                'checkout_session', v_raw #> '{checkout_session,metadata}',
+                'payment_intent', CASE WHEN p_type = 'one_time_payment' THEN v_raw #> '{payment_intent,metadata}' END,
                 'invoice', CASE WHEN v_raw ? 'invoice' THEN payments.invoice_metadata(v_raw -> 'invoice') END,
-                'refund', v_raw -> 'refund' -> 'metadata',
-                'dispute', v_raw -> 'dispute' -> 'metadata'
+                'refund', v_raw #> '{refund,metadata}',
+                'dispute', v_raw #> '{dispute,metadata}'
             )));
         END IF;
         -- What this call brings, then what a stray payment brings: the charge snapshot it saw,
@@ -156,7 +156,7 @@ BEGIN
                 CONTINUE WHEN NOT v_stray.raw ? 'charge';
                 v_in_type := 'charge';
                 v_in_object := v_stray.raw -> 'charge';
-                v_in_at := pg_catalog.to_timestamp((v_stray.raw -> '_seen' ->> 'charge')::double precision);
+                v_in_at := pg_catalog.to_timestamp((v_stray.raw #>> '{_seen,charge}')::double precision);
                 v_in_metadata := '{}';
                 v_in_status := v_stray.status;
                 v_in_failure := NULL;
@@ -164,9 +164,9 @@ BEGIN
                 CONTINUE WHEN NOT v_stray.raw ? '_failure';
                 v_in_type := NULL;
                 v_in_object := NULL;
-                v_in_at := pg_catalog.to_timestamp((v_stray.raw -> '_failure' ->> 'at')::double precision);
+                v_in_at := pg_catalog.to_timestamp((v_stray.raw #>> '{_failure,at}')::double precision);
                 v_in_status := 'failed';
-                v_in_failure := v_stray.raw -> '_failure' ->> 'message';
+                v_in_failure := v_stray.raw #>> '{_failure,message}';
             END IF;
             IF v_in_type IS NOT NULL AND v_in_object IS NOT NULL THEN
                 v_snapshot := payments.payment_snapshot(p_type, v_in_type, v_in_object);
@@ -184,9 +184,9 @@ BEGIN
                 END IF;
             END IF;
             IF v_in_status = 'failed' AND v_in_failure IS NOT NULL THEN
-                v_failure_at := pg_catalog.to_timestamp((v_raw -> '_failure' ->> 'at')::double precision);
+                v_failure_at := pg_catalog.to_timestamp((v_raw #>> '{_failure,at}')::double precision);
                 IF v_failure_at IS NULL OR v_in_at > v_failure_at
-                    OR (v_in_at = v_failure_at AND v_in_failure < v_raw -> '_failure' ->> 'message') THEN
+                    OR (v_in_at = v_failure_at AND v_in_failure < v_raw #>> '{_failure,message}') THEN
                     v_raw := v_raw || jsonb_build_object(
                         '_failure',
                         jsonb_build_object('at', extract(EPOCH FROM v_in_at), 'message', v_in_failure)
@@ -217,26 +217,26 @@ BEGIN
         v_new.stripe_dispute_id := CASE WHEN p_type = 'dispute' THEN p_key END;
         -- The charge: the one the newest invoice / payment intent names, else the newest charge seen.
         v_charge := CASE p_type
-            WHEN 'subscription_invoice' THEN payments.stripe_id(v_raw -> 'invoice' -> 'charge')
-            WHEN 'one_time_payment' THEN payments.stripe_id(v_raw -> 'payment_intent' -> 'latest_charge')
+            WHEN 'subscription_invoice' THEN payments.stripe_id(v_raw #> '{invoice,charge}')
+            WHEN 'one_time_payment' THEN payments.stripe_id(v_raw #> '{payment_intent,latest_charge}')
         END;
         IF v_charge IS NULL AND p_type = 'subscription_invoice'
-            AND payments.array_size(v_raw -> 'invoice' -> 'payments' -> 'data') > 0 THEN
-            SELECT payments.stripe_id(pay -> 'payment' -> 'charge') INTO v_charge
-            FROM jsonb_array_elements(v_raw -> 'invoice' -> 'payments' -> 'data') AS pay
+            AND payments.array_size(v_raw #> '{invoice,payments,data}') > 0 THEN
+            SELECT payments.stripe_id(pay #> '{payment,charge}') INTO v_charge
+            FROM jsonb_array_elements(v_raw #> '{invoice,payments,data}') AS pay
             ORDER BY pay ->> 'status' = 'paid' DESC, (pay ->> 'is_default')::boolean DESC NULLS LAST
             LIMIT 1;
         END IF;
-        v_new.stripe_charge_id := coalesce(v_charge, v_raw -> 'charge' ->> 'id', v_row.stripe_charge_id, p_charge);
+        v_new.stripe_charge_id := coalesce(v_charge, v_raw #>> '{charge,id}', v_row.stripe_charge_id, p_charge);
         v_new.amount := greatest(v_row.amount, coalesce(p_amount, 0));
         v_new.amount_refunded := 0;
         IF p_type IN ('one_time_payment', 'subscription_invoice') THEN
             -- Refunded: the live refunds known, or what the newest charge snapshot reports less
             -- the refunds that failed after it.
-            v_seen := pg_catalog.to_timestamp((v_raw -> '_seen' ->> 'charge')::double precision);
+            v_seen := pg_catalog.to_timestamp((v_raw #>> '{_seen,charge}')::double precision);
             SELECT greatest(
                 coalesce(sum(r.amount) FILTER (WHERE r.status IN ('pending', 'requires_action', 'succeeded')), 0),
-                coalesce((v_raw -> 'charge' ->> 'amount_refunded')::bigint, 0)
+                coalesce((v_raw #>> '{charge,amount_refunded}')::bigint, 0)
                 - coalesce(sum(r.amount) FILTER (
                     WHERE r.status IN ('failed', 'canceled') AND r.last_event_at >= v_seen
                 ), 0)
@@ -264,15 +264,15 @@ BEGIN
         v_new.stripe_subscription_id := coalesce(v_row.stripe_subscription_id, p_subscription);
         v_new.currency := coalesce(v_row.currency, lower(p_currency));
         v_new.description := coalesce(v_row.description, p_description);
-        v_new.failure_message := v_raw -> '_failure' ->> 'message';
+        v_new.failure_message := v_raw #>> '{_failure,message}';
         -- Metadata: each object type's newest, merged in a fixed order, the row's own object last.
-        v_new.metadata := coalesce(v_raw -> '_metadata' -> '_prior', '{}'::jsonb)
-            || coalesce(v_raw -> '_metadata' -> 'checkout_session', '{}'::jsonb)
-            || coalesce(v_raw -> '_metadata' -> 'charge', '{}'::jsonb)
-            || coalesce(v_raw -> '_metadata' -> 'payment_intent', '{}'::jsonb)
-            || coalesce(v_raw -> '_metadata' -> 'invoice', '{}'::jsonb)
-            || coalesce(v_raw -> '_metadata' -> 'refund', '{}'::jsonb)
-            || coalesce(v_raw -> '_metadata' -> 'dispute', '{}'::jsonb);
+        v_new.metadata := coalesce(v_raw #> '{_metadata,_prior}', '{}'::jsonb)
+            || coalesce(v_raw #> '{_metadata,checkout_session}', '{}'::jsonb)
+            || coalesce(v_raw #> '{_metadata,charge}', '{}'::jsonb)
+            || coalesce(v_raw #> '{_metadata,payment_intent}', '{}'::jsonb)
+            || coalesce(v_raw #> '{_metadata,invoice}', '{}'::jsonb)
+            || coalesce(v_raw #> '{_metadata,refund}', '{}'::jsonb)
+            || coalesce(v_raw #> '{_metadata,dispute}', '{}'::jsonb);
 
         IF v_found AND v_new IS NOT DISTINCT FROM v_row THEN
             EXIT;  -- nothing new (a duplicate snapshot, an older one, a repeated status)
@@ -387,7 +387,7 @@ AS $$
 DECLARE
     v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_session ->> 'id';
-    v_local text := p_session -> 'metadata' ->> 'pgpay_checkout_session_id';
+    v_local text := p_session #>> '{metadata,pgpay_checkout_session_id}';
     v_customer text := payments.stripe_id(p_session -> 'customer');
     v_pi text := payments.stripe_id(p_session -> 'payment_intent');
     v_subscription text := payments.stripe_id(p_session -> 'subscription');
@@ -428,7 +428,7 @@ BEGIN
     ) VALUES (
         p_environment, v_id, coalesce(p_session ->> 'mode', 'payment'), v_status, v_payment_status,
         v_subject.subject_type, v_subject.subject_id,
-        coalesce(p_session -> 'customer_details' ->> 'email', p_session ->> 'customer_email'),
+        coalesce(p_session #>> '{customer_details,email}', p_session ->> 'customer_email'),
         v_customer, v_pi, v_subscription, p_session ->> 'success_url', p_session ->> 'cancel_url',
         coalesce(p_session -> 'metadata', '{}'::jsonb), (p_session ->> 'amount_total')::bigint,
         lower(p_session ->> 'currency'), payments.to_timestamptz(p_session -> 'expires_at'),
@@ -531,7 +531,7 @@ BEGIN
         p_charge => payments.stripe_id(p_intent -> 'latest_charge'), p_customer => v_customer,
         p_amount => (p_intent ->> 'amount')::bigint, p_currency => p_intent ->> 'currency',
         p_description => p_intent ->> 'description',
-        p_failure_message => p_intent -> 'last_payment_error' ->> 'message',
+        p_failure_message => p_intent #>> '{last_payment_error,message}',
         p_metadata => coalesce(p_intent -> 'metadata', '{}'::jsonb),
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );
@@ -587,8 +587,8 @@ BEGIN
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );
     -- Older API versions embed the refunds in charge.refunded.
-    IF payments.array_size(p_charge -> 'refunds' -> 'data') > 0 THEN
-        FOR v_refund IN SELECT r FROM jsonb_array_elements(p_charge -> 'refunds' -> 'data') AS r LOOP
+    IF payments.array_size(p_charge #> '{refunds,data}') > 0 THEN
+        FOR v_refund IN SELECT r FROM jsonb_array_elements(p_charge #> '{refunds,data}') AS r LOOP
             v_void := payments.apply_refund(p_environment, v_refund, p_event_at);
         END LOOP;
     END IF;
@@ -733,7 +733,7 @@ DECLARE
     v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_id text := p_invoice ->> 'id';
     v_customer text := payments.stripe_id(p_invoice -> 'customer');
-    v_details jsonb := p_invoice -> 'parent' -> 'subscription_details';
+    v_details jsonb := p_invoice #> '{parent,subscription_details}';
     v_subscription text := coalesce(
         payments.stripe_id(p_invoice -> 'subscription'), payments.stripe_id(v_details -> 'subscription')
     );
@@ -779,7 +779,7 @@ BEGIN
                 'subscription_invoice',
                 CASE WHEN h.status IN ('partially_refunded', 'refunded') THEN 'succeeded' ELSE h.status END
             )
-            AND h.raw -> '_seen' -> 'invoice' = to_jsonb(extract(EPOCH FROM p_event_at))
+            AND h.raw #> '{_seen,invoice}' = to_jsonb(extract(EPOCH FROM p_event_at))
             AND h.raw -> 'invoice' = p_invoice
     ) THEN
         RETURN;
@@ -787,7 +787,7 @@ BEGIN
     v_payment := payments.invoice_intent_payment(p_invoice);
     v_pi := coalesce(
         payments.stripe_id(p_invoice -> 'payment_intent'),
-        payments.stripe_id(v_payment -> 'payment' -> 'payment_intent')
+        payments.stripe_id(v_payment #> '{payment,payment_intent}')
     );
     IF v_pi IS NULL THEN
         -- Webhooks do not expand invoice.payments: an invoice_payment.paid event may have said it.
@@ -798,7 +798,7 @@ BEGIN
             AND w.payload -> 'data' -> 'object' -> 'payment' ->> 'type' = 'payment_intent'
         ORDER BY w.payload -> 'data' -> 'object' ->> 'status' = 'paid' DESC, w.stripe_created DESC, w.id
         LIMIT 1;
-        v_pi := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
+        v_pi := payments.stripe_id(v_payment #> '{payment,payment_intent}');
         IF v_pi IS NOT NULL THEN
             -- Learnt from the ledger, the intent was not among the event's lock keys: take its lock
             -- before touching any row, so a refund of that intent running now either is seen by
@@ -806,7 +806,9 @@ BEGIN
             v_void := pg_advisory_xact_lock(hashtextextended(p_environment || ':' || v_pi, 0));
         END IF;
     END IF;
-    v_charge := coalesce(payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment -> 'payment' -> 'charge'));
+    v_charge := coalesce(
+        payments.stripe_id(p_invoice -> 'charge'), payments.stripe_id(v_payment #> '{payment,charge}')
+    );
     -- (worked out only now: the duplicate of invoice.paid returned above without needing it)
     v_metadata := payments.invoice_metadata(p_invoice);
     v_subject := payments.resolve_subject(p_environment, v_metadata, v_customer);
@@ -823,7 +825,7 @@ BEGIN
         p_amount => (p_invoice ->> 'amount_due')::bigint,
         p_currency => p_invoice ->> 'currency',
         p_description => p_invoice ->> 'billing_reason',
-        p_failure_message => p_invoice -> 'last_finalization_error' ->> 'message',
+        p_failure_message => p_invoice #>> '{last_finalization_error,message}',
         p_metadata => v_metadata,
         p_subject_type => v_subject.subject_type, p_subject_id => v_subject.subject_id
     );  -- (with v_pi, this also folds in a stray one-time payment of that intent)
@@ -847,7 +849,7 @@ AS $$
 DECLARE
     v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_invoice text := payments.stripe_id(p_invoice_payment -> 'invoice');
-    v_pi text := payments.stripe_id(p_invoice_payment -> 'payment' -> 'payment_intent');
+    v_pi text := payments.stripe_id(p_invoice_payment #> '{payment,payment_intent}');
 BEGIN
     IF v_pi IS NULL OR NOT EXISTS (
         SELECT FROM payments.payment_history AS h
@@ -860,7 +862,7 @@ BEGIN
     v_void := payments.upsert_payment_history(
         p_environment, 'subscription_invoice', v_invoice, NULL, p_event_at, NULL, NULL,
         p_payment_intent => v_pi,
-        p_charge => payments.stripe_id(p_invoice_payment -> 'payment' -> 'charge')
+        p_charge => payments.stripe_id(p_invoice_payment #> '{payment,charge}')
     );  -- (this also folds in a stray one-time payment of that intent)
 END
 $$;

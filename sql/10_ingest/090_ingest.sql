@@ -39,7 +39,7 @@ AS $$
 DECLARE
     v_void text;  -- takes what a call returns (see 010_helpers.sql)
     v_type text := p_event ->> 'type';
-    v_object jsonb := p_event -> 'data' -> 'object';
+    v_object jsonb := p_event #> '{data,object}';
     v_at timestamptz := payments.to_timestamptz(p_event -> 'created');
 BEGIN
     CASE
@@ -80,7 +80,7 @@ LANGUAGE plpgsql
 IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
-    v_object jsonb := p_event -> 'data' -> 'object';
+    v_object jsonb := p_event #> '{data,object}';
     v_kind text := v_object ->> 'object';
     v_intent text := payments.stripe_id(v_object -> 'payment_intent');
     v_payment jsonb;
@@ -96,12 +96,12 @@ BEGIN
     IF v_kind = 'payment_intent' THEN
         v_intent := v_object ->> 'id';
     ELSIF v_kind = 'invoice' AND v_intent IS NULL
-        AND payments.array_size(v_object -> 'payments' -> 'data') > 0 THEN
+        AND payments.array_size(v_object #> '{payments,data}') > 0 THEN
         -- (webhooks send invoices without their payments: no call, and stripe_id stays inlined)
         v_payment := payments.invoice_intent_payment(v_object);
-        v_intent := payments.stripe_id(v_payment -> 'payment' -> 'payment_intent');
+        v_intent := payments.stripe_id(v_payment #> '{payment,payment_intent}');
     ELSIF v_kind = 'invoice_payment' THEN
-        v_intent := payments.stripe_id(v_object -> 'payment' -> 'payment_intent');
+        v_intent := payments.stripe_id(v_object #> '{payment,payment_intent}');
     END IF;
     v_candidates := ARRAY[
         v_intent,
@@ -141,7 +141,7 @@ DECLARE
     v_event jsonb := ingest_stripe_event.event;
     v_id text := v_event ->> 'id';
     v_type text := v_event ->> 'type';
-    v_object jsonb := v_event -> 'data' -> 'object';
+    v_object jsonb := v_event #> '{data,object}';
     v_handled boolean;
     v_row_id bigint;
     v_status text;

@@ -50,15 +50,15 @@ BEGIN
         SELECT coalesce(jsonb_agg(jsonb_build_object(
             'price', coalesce(
                 payments.stripe_id(l -> 'price'),
-                l -> 'pricing' -> 'price_details' ->> 'price',
+                l #>> '{pricing,price_details,price}',
                 payments.stripe_id(l -> 'plan')
             ),
             'quantity', coalesce((l ->> 'quantity')::bigint, 1)
         )), '[]'::jsonb)
         INTO v_lines
-        FROM jsonb_array_elements(coalesce(p_payment.raw -> 'invoice' -> 'lines' -> 'data', '[]')) AS l
+        FROM jsonb_array_elements(coalesce(p_payment.raw #> '{invoice,lines,data}', '[]')) AS l
         WHERE NOT coalesce((l ->> 'proration')::boolean, FALSE)
-            AND NOT coalesce((l -> 'parent' -> 'subscription_item_details' ->> 'proration')::boolean, FALSE);
+            AND NOT coalesce((l #>> '{parent,subscription_item_details,proration}')::boolean, FALSE);
         RETURN v_lines;
     ELSIF p_payment.type = 'one_time_payment' AND p_payment.stripe_checkout_session_id IS NOT NULL THEN
         -- The line items pgpay stored when it created the checkout session ...
@@ -75,7 +75,7 @@ BEGIN
         )), '[]'::jsonb)
         INTO v_lines
         FROM jsonb_array_elements(
-            coalesce(p_payment.raw -> 'checkout_session' -> 'line_items' -> 'data', '[]')
+            coalesce(p_payment.raw #> '{checkout_session,line_items,data}', '[]')
         ) AS li;
         RETURN v_lines;
     END IF;

@@ -87,10 +87,10 @@ BEGIN
     INTO v_grants
     FROM (
         SELECT coalesce(
-            payments.stripe_id(it -> 'price' -> 'product'),
+            payments.stripe_id(it #> '{price,product}'),
             payments.price_product(p_environment, payments.stripe_id(it -> 'price'))
         ) AS product
-        FROM jsonb_array_elements(coalesce(v_sub.raw -> 'items' -> 'data', '[]')) AS it
+        FROM jsonb_array_elements(coalesce(v_sub.raw #> '{items,data}', '[]')) AS it
     ) AS i,
         LATERAL payments.product_entitlement_keys(p_environment, i.product) AS k (key);
     v_void := payments.set_entitlements(

@@ -193,7 +193,7 @@ COMMENT ON DOMAIN payments.webhook_event_status IS 'received, processed, ignored
 
 CREATE FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:0aaef9b56379d4e9 $$;
+    AS $$ body sha256:6b1c13a4ff48e654 $$;
 
 
 --
@@ -209,7 +209,7 @@ COMMENT ON FUNCTION payments.apply_charge(p_environment text, p_charge jsonb, p_
 
 CREATE FUNCTION payments.apply_checkout_session(p_environment text, p_session jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $_$ body sha256:93b62cac9da05ec6 $_$;
+    AS $_$ body sha256:96b62f40a03bece8 $_$;
 
 
 --
@@ -258,7 +258,7 @@ COMMENT ON FUNCTION payments.apply_dispute(p_environment text, p_dispute jsonb, 
 
 CREATE FUNCTION payments.apply_invoice(p_environment text, p_invoice jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:f787ed14869e292b $$;
+    AS $$ body sha256:aaaafd75a5725fc7 $$;
 
 
 --
@@ -275,7 +275,7 @@ payment intent under payments); invoices without a subscription are not billing 
 
 CREATE FUNCTION payments.apply_invoice_payment(p_environment text, p_invoice_payment jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:28f90210cb48e81a $$;
+    AS $$ body sha256:919b5b1c85148d4e $$;
 
 
 --
@@ -292,7 +292,7 @@ where webhooks carry invoices without their payments).';
 
 CREATE FUNCTION payments.apply_payment_intent(p_environment text, p_intent jsonb, p_event_at timestamp with time zone, p_event_type text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:3f9a98050315fb43 $$;
+    AS $$ body sha256:ce553d77212c54bb $$;
 
 
 --
@@ -382,7 +382,7 @@ An order with an amount or currency is not paid by a smaller payment or one in a
 
 CREATE FUNCTION payments.apply_price(p_environment text, p_price jsonb, p_event_at timestamp with time zone, p_deleted boolean) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:0fab3c6424d77263 $$;
+    AS $$ body sha256:83e75e5d736d1d3f $$;
 
 
 --
@@ -431,7 +431,7 @@ canceled) refunds.';
 
 CREATE FUNCTION payments.apply_subscription(p_environment text, p_subscription jsonb, p_event_at timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:1404b9065c34f6c2 $$;
+    AS $$ body sha256:1a830bead9cdb12c $$;
 
 
 --
@@ -666,7 +666,7 @@ and back-fills the subject onto subscriptions and payments that arrived first.';
 
 CREATE FUNCTION payments.event_lock_keys(p_event jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:80408800fee325f0 $$;
+    AS $$ body sha256:657d8c595889efea $$;
 
 
 --
@@ -693,7 +693,7 @@ The managed webhook endpoint subscribes to exactly these.';
 CREATE FUNCTION payments.ingest_stripe_event(environment text, event jsonb, source text DEFAULT 'webhook'::text) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $_$ body sha256:226b6aa1c64baf25 $_$;
+    AS $_$ body sha256:90da4ac837195271 $_$;
 
 
 --
@@ -715,7 +715,7 @@ environment, a body that is not an event, or livemode not matching the environme
 
 CREATE FUNCTION payments.invoice_intent_payment(p_invoice jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:a107edd75d15dc52 $$;
+    AS $$ body sha256:2f781f7e7337f371 $$;
 
 
 --
@@ -732,7 +732,7 @@ one first, then the default one; NULL when the invoice lists none.';
 
 CREATE FUNCTION payments.invoice_metadata(p_invoice jsonb) RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ body sha256:fc43ad5208642b4e $$;
+    AS $$ body sha256:28191e84bb0bf78f $$;
 
 
 --
@@ -949,7 +949,7 @@ COMMENT ON FUNCTION payments.payment_credits(p_environment text, p_lines jsonb) 
 
 CREATE FUNCTION payments.payment_lines(p_payment payments.payment_history) RETURNS jsonb
     LANGUAGE plpgsql STABLE
-    AS $$ body sha256:5bd18703e67c14fe $$;
+    AS $$ body sha256:715d489bcf508ec0 $$;
 
 
 --
@@ -1091,7 +1091,7 @@ checkout session or payment intent stored on the order, or the pgpay checkout ro
 
 CREATE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:b6c526f2d098d45c $$;
+    AS $$ body sha256:b2eac016854d0c58 $$;
 
 
 --
@@ -1141,7 +1141,7 @@ was lost; no expiry.';
 
 CREATE FUNCTION payments.refresh_subscription_entitlements(p_environment text, p_subscription_id text) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:97cf06e4fec851d3 $$;
+    AS $$ body sha256:60d7d3817a6d81b8 $$;
 
 
 --
@@ -1551,7 +1551,7 @@ its payment intent or charge); returns that payment (all NULL when it has not ar
 
 CREATE FUNCTION payments.upsert_payment_history(p_environment text, p_type text, p_key text, p_status text, p_event_at timestamp with time zone, p_object_type text, p_object jsonb, p_payment_intent text DEFAULT NULL::text, p_charge text DEFAULT NULL::text, p_invoice text DEFAULT NULL::text, p_subscription text DEFAULT NULL::text, p_checkout_session text DEFAULT NULL::text, p_customer text DEFAULT NULL::text, p_amount bigint DEFAULT NULL::bigint, p_amount_refunded bigint DEFAULT NULL::bigint, p_currency text DEFAULT NULL::text, p_description text DEFAULT NULL::text, p_failure_message text DEFAULT NULL::text, p_metadata jsonb DEFAULT '{}'::jsonb, p_subject_type text DEFAULT NULL::text, p_subject_id text DEFAULT NULL::text) RETURNS bigint
     LANGUAGE plpgsql
-    AS $$ body sha256:3ee6503b3eed75fa $$;
+    AS $$ body sha256:00318ae79c006eb6 $$;
 
 
 --
