@@ -13,35 +13,13 @@ import pytest
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
+from .statuses import PAYMENT_STATUSES as ALLOWED_PAYMENT_STATUSES
+from .statuses import SUBSCRIPTION_STATUSES as ALLOWED_SUBSCRIPTION_STATUSES
+
 Conn = psycopg.Connection[DictRow]
 
-PAYMENT_STATUSES = [
-    "pending",
-    "requires_action",
-    "succeeded",
-    "failed",
-    "canceled",
-    "refunded",
-    "partially_refunded",
-    "disputed",
-    "won",
-    "lost",
-    "void",
-    "uncollectible",
-    "active",
-    "paid",
-]
-SUBSCRIPTION_STATUSES = [
-    "incomplete",
-    "incomplete_expired",
-    "trialing",
-    "active",
-    "past_due",
-    "canceled",
-    "unpaid",
-    "paused",
-    "paid",
-]
+PAYMENT_STATUSES = [*ALLOWED_PAYMENT_STATUSES, "active", "paid"]  # and two unknown ones
+SUBSCRIPTION_STATUSES = [*ALLOWED_SUBSCRIPTION_STATUSES, "paid"]
 SOURCES = ["manual", "checkout", "runtime", "metadata", "sync", "webhook"]
 
 # The CASE forms the ranks had, as the reference.

@@ -15,6 +15,8 @@ from psycopg.rows import DictRow
 
 from pgpay import migrate
 
+from .statuses import PAYMENT_STATUSES, SUBSCRIPTION_STATUSES
+
 Conn = psycopg.Connection[DictRow]
 
 REWRITTEN = {  # constraint -> its table, as regclass prints it (public is on the path)
@@ -309,30 +311,6 @@ PAYMENT_ROWS = (
     "INSERT INTO payments.subscriptions (environment, stripe_subscription_id, status, raw)"
     " VALUES ('test', 'sub_1', 'active', '{}'), ('test', 'sub_2', 'past_due', '{}')",
 )
-PAYMENT_STATUSES = [
-    "pending",
-    "requires_action",
-    "succeeded",
-    "failed",
-    "canceled",
-    "refunded",
-    "partially_refunded",
-    "disputed",
-    "won",
-    "lost",
-    "void",
-    "uncollectible",
-]
-SUBSCRIPTION_STATUSES = [
-    "incomplete",
-    "incomplete_expired",
-    "trialing",
-    "active",
-    "past_due",
-    "canceled",
-    "unpaid",
-    "paused",
-]
 BAD_PAYMENT_VALUES = [  # (statement, the rule that refuses it)
     (
         "UPDATE payments.payment_history SET status = 'maybe' WHERE type = 'refund'",
