@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pytest
 import uvloop
@@ -18,6 +18,7 @@ from uvicorn.server import ServerState
 
 from pgpay.http_protocol import FLUSH_AT, HttpProtocol, StepBufferedTransport
 from pgpay.server import uvicorn_config
+from pgpay.testing.events import StripeFactory
 from pgpay.testing.signing import encode_event, sign_payload
 
 from .conftest import WEBHOOK_SECRET, WebhookServer
@@ -26,11 +27,23 @@ Peer = socket.socket
 Check = Callable[[StepBufferedTransport, Peer, asyncio.AbstractEventLoop], Awaitable[None]]
 
 
-@pytest.fixture(params=["asyncio", "uvloop"])
+T = TypeVar("T")
+LOOPS = ["asyncio", "uvloop"]
+
+
+def run_in_new_loop(kind: str, main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` to its end on a new event loop of `kind` (asyncio or uvloop), then close it."""
+    loop = uvloop.new_event_loop() if kind == "uvloop" else asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        loop.close()
+
+
+@pytest.fixture(params=LOOPS)
 def run_on_socket(request: pytest.FixtureRequest) -> Iterator[Callable[[Check], list[Any]]]:
     """`run_on_socket(check)`: `check(transport, peer, loop)` on one end of a real socket pair,
     wrapped in a StepBufferedTransport; returns the errors the loop reported meanwhile."""
-    new_loop = uvloop.new_event_loop if request.param == "uvloop" else asyncio.new_event_loop
     pairs: list[tuple[socket.socket, socket.socket]] = []
 
     def run(check: Check) -> list[Any]:
@@ -47,11 +60,7 @@ def run_on_socket(request: pytest.FixtureRequest) -> Iterator[Callable[[Check], 
             transport.close()
             await asyncio.sleep(0.01)
 
-        loop = new_loop()
-        try:
-            loop.run_until_complete(main())
-        finally:
-            loop.close()
+        run_in_new_loop(request.param, main())
         return errors
 
     yield run
@@ -221,7 +230,7 @@ async def plain_answer(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
-@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+@pytest.mark.parametrize("loop_kind", LOOPS)
 def test_pgpay_serve_sends_each_answer_with_one_call(loop_kind: str) -> None:
     """`pgpay serve`'s protocol on a real connection: two answers, to a request and then to two
     pipelined ones, each reach the socket's transport in one call (uvicorn's own makes two)."""
@@ -254,12 +263,7 @@ def test_pgpay_serve_sends_each_answer_with_one_call(loop_kind: str) -> None:
         await server.wait_closed()
         return answers
 
-    new_loop = uvloop.new_event_loop if loop_kind == "uvloop" else asyncio.new_event_loop
-    loop = new_loop()
-    try:
-        answers = loop.run_until_complete(main())
-    finally:
-        loop.close()
+    answers = run_in_new_loop(loop_kind, main())
     assert len(answers) == 3
     assert all(a.startswith(b"HTTP/1.1 200 OK\r\n") and a.endswith(b"\r\n\r\nok") for a in answers)
     assert sends == answers  # one call per answer, each the whole answer
@@ -288,14 +292,12 @@ def raw_exchange(sock: socket.socket, request: bytes) -> tuple[bytes, dict[str, 
 
 
 def test_answers_over_keep_alive_then_closing_connection(
-    webhook_server: WebhookServer,
+    webhook_server: WebhookServer, webhook_factory: StripeFactory
 ) -> None:
     """Two deliveries on one connection, the second asking to close: both answers arrive
     whole (the held answer goes out before the connection closes), then the end of stream."""
     port = int(webhook_server.url.rsplit(":", 1)[1])
-    event = {"id": "evt_protocol", "object": "event", "type": "test.unknown_type"}
-    event.update(livemode=False, created=1_700_000_000, api_version="2025-03-31.basil")
-    event["data"] = {"object": {"id": "obj_1", "object": "thing"}}
+    event = webhook_factory.event("test.unknown_type", {"id": "obj_1", "object": "thing"})
     body = encode_event(event)
 
     def request(connection: str) -> bytes:
@@ -312,7 +314,7 @@ def test_answers_over_keep_alive_then_closing_connection(
         status, headers, answer = raw_exchange(sock, request("keep-alive"))
         assert status == b"HTTP/1.1 200 OK"
         assert headers["content-type"] == "application/json"
-        assert json.loads(answer) == {"received": True, "id": "evt_protocol", "outcome": "ignored"}
+        assert json.loads(answer) == {"received": True, "id": event["id"], "outcome": "ignored"}
         status, headers, answer = raw_exchange(sock, request("close"))
         assert status == b"HTTP/1.1 200 OK"
         assert json.loads(answer)["outcome"] == "duplicate"
