@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import orjson
-import stripe
+
+# Bound once: `stripe.X` goes through the package's lazy-import __getattr__ (an import_module
+# call) on every access, and the signature check runs on every delivery.
+from stripe import SignatureVerificationError, WebhookSignature
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_BODY_BYTES = 1024 * 1024
@@ -36,10 +39,10 @@ def verify_signature(payload: str, header: str | None, secrets: list[str]) -> No
     last_error = "no signature matches"
     for secret in secrets:
         try:
-            stripe.WebhookSignature.verify_header(
+            WebhookSignature.verify_header(
                 payload, header, secret, tolerance=SIGNATURE_TOLERANCE_SECONDS
             )
-        except stripe.SignatureVerificationError as exc:
+        except SignatureVerificationError as exc:
             last_error = str(exc.user_message or exc)
             continue
         return
