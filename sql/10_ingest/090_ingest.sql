@@ -42,29 +42,31 @@ DECLARE
     v_object jsonb := p_event #> '{data,object}';
     v_at timestamptz := payments.to_timestamptz(p_event -> 'created');
 BEGIN
+    -- The branches exclude each other; PostgreSQL tests them in turn, each test an expression set
+    -- up again in every transaction: the most frequent events come first.
     CASE
-        WHEN v_type IN ('customer.created', 'customer.updated', 'customer.deleted') THEN
-            v_void := payments.apply_customer(p_environment, v_object, v_at, v_type = 'customer.deleted');
-        WHEN v_type LIKE 'product.%' THEN
-            v_void := payments.apply_product(p_environment, v_object, v_at, v_type = 'product.deleted');
-        WHEN v_type LIKE 'price.%' THEN
-            v_void := payments.apply_price(p_environment, v_object, v_at, v_type = 'price.deleted');
-        WHEN v_type LIKE 'checkout.session.%' THEN
-            v_void := payments.apply_checkout_session(p_environment, v_object, v_at, v_type);
+        WHEN v_type LIKE 'invoice.%' THEN
+            v_void := payments.apply_invoice(p_environment, v_object, v_at, v_type);
         WHEN v_type LIKE 'payment_intent.%' THEN
             v_void := payments.apply_payment_intent(p_environment, v_object, v_at, v_type);
         WHEN v_type IN ('charge.succeeded', 'charge.failed', 'charge.refunded') THEN
             v_void := payments.apply_charge(p_environment, v_object, v_at, v_type);
+        WHEN v_type LIKE 'customer.subscription.%' THEN
+            v_void := payments.apply_subscription(p_environment, v_object, v_at);
+        WHEN v_type IN ('customer.created', 'customer.updated', 'customer.deleted') THEN
+            v_void := payments.apply_customer(p_environment, v_object, v_at, v_type = 'customer.deleted');
+        WHEN v_type LIKE 'checkout.session.%' THEN
+            v_void := payments.apply_checkout_session(p_environment, v_object, v_at, v_type);
+        WHEN v_type LIKE 'price.%' THEN
+            v_void := payments.apply_price(p_environment, v_object, v_at, v_type = 'price.deleted');
+        WHEN v_type LIKE 'product.%' THEN
+            v_void := payments.apply_product(p_environment, v_object, v_at, v_type = 'product.deleted');
         WHEN v_type = 'charge.refund.updated' OR v_type LIKE 'refund.%' THEN
             v_void := payments.apply_refund(p_environment, v_object, v_at);
         WHEN v_type LIKE 'charge.dispute.%' THEN
             v_void := payments.apply_dispute(p_environment, v_object, v_at, v_type);
         WHEN v_type = 'invoice_payment.paid' THEN
             v_void := payments.apply_invoice_payment(p_environment, v_object, v_at);
-        WHEN v_type LIKE 'invoice.%' THEN
-            v_void := payments.apply_invoice(p_environment, v_object, v_at, v_type);
-        WHEN v_type LIKE 'customer.subscription.%' THEN
-            v_void := payments.apply_subscription(p_environment, v_object, v_at);
         ELSE
             RAISE EXCEPTION 'pgpay has no projection for event type %', v_type;
     END CASE;

@@ -1091,7 +1091,7 @@ checkout session or payment intent stored on the order, or the pgpay checkout ro
 
 CREATE FUNCTION payments.project_stripe_event(p_environment text, p_event jsonb) RETURNS void
     LANGUAGE plpgsql
-    AS $$ body sha256:b2eac016854d0c58 $$;
+    AS $$ body sha256:80649cd4a14a9622 $$;
 
 
 --
