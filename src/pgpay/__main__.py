@@ -2,4 +2,5 @@
 
 from pgpay.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # (not when a server process started by multiprocessing imports it)
+    raise SystemExit(main())

@@ -160,24 +160,31 @@ def children_of(parent: int) -> list[int]:
 class CpuMeter:
     """CPU seconds used by the client (this process), the server and PostgreSQL over a phase.
 
-    PostgreSQL's figure is the postmaster's own CPU, plus that of its children that exited (the
-    postmaster waits for them, so the kernel adds their CPU to its children's total), plus that of
-    its live children. It only grows: a backend that exits during a phase (the previous phase's,
-    the ANALYZE before a round) moves its CPU from the last term to the second, and counts only
-    what it used during the phase."""
+    PostgreSQL's figure (and the server's, whose processes are children of one supervisor) is the
+    postmaster's own CPU, plus that of its children that exited (the postmaster waits for them, so
+    the kernel adds their CPU to its children's total), plus that of its live children. It only
+    grows: a backend that exits during a phase (the previous phase's, the ANALYZE before a round)
+    moves its CPU from the last term to the second, and counts only what it used during the
+    phase."""
 
     server_pid: int | None
     postmaster_pid: int
 
     def sample(self) -> dict[str, float]:
-        postgres = cpu_seconds(self.postmaster_pid, reaped_children=True) or 0.0
-        for pid in children_of(self.postmaster_pid):
-            postgres += cpu_seconds(pid) or 0.0  # (a child that just exited: in neither term)
         return {
             "client": time.process_time(),
-            "server": (cpu_seconds(self.server_pid) or 0.0) if self.server_pid else 0.0,
-            "postgres": postgres,
+            "server": self.tree(self.server_pid) if self.server_pid else 0.0,
+            "postgres": self.tree(self.postmaster_pid),
         }
+
+    @staticmethod
+    def tree(pid: int) -> float:
+        """A process and its children, live or reaped (the server's too: `pgpay serve` runs
+        one process per CPU, started and waited for by a supervising parent)."""
+        seconds = cpu_seconds(pid, reaped_children=True) or 0.0
+        for child in children_of(pid):
+            seconds += cpu_seconds(child) or 0.0  # (a child that just exited: in neither term)
+        return seconds
 
     @staticmethod
     def spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
@@ -191,7 +198,7 @@ def free_port() -> int:
 
 
 def start_server(
-    database_url: str, port: int, home: Path, log_path: Path
+    database_url: str, port: int, home: Path, log_path: Path, workers: int | None = None
 ) -> subprocess.Popen[bytes]:
     """`python -m pgpay serve` in its own session (Ctrl-C reaches us, and we stop it)."""
     env = {
@@ -206,7 +213,11 @@ def start_server(
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pgpay", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                *(sys.executable, "-m", "pgpay", "serve", "--host", "127.0.0.1", "--port"),
+                str(port),
+                *(("--workers", str(workers)) if workers else ()),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -528,6 +539,13 @@ class Round:
 # ------------------------------------------------------------------------------------ report
 
 
+def server_processes(args: argparse.Namespace) -> int:
+    """How many processes `pgpay serve` ran (its default, unless --workers said)."""
+    from pgpay.server import default_workers
+
+    return int(getattr(args, "workers", None) or default_workers())
+
+
 def report(
     args: argparse.Namespace,
     pg_version: str,
@@ -543,7 +561,8 @@ def report(
     lines = [
         f"pgpay bench{'' if over_http else ' --via sql'}: {args.senders} senders, "
         f"{args.rounds} rounds of {args.events} events "
-        f"(+{args.warmup} warm-up), {args.interleave} stories interleaved",
+        f"(+{args.warmup} warm-up), {args.interleave} stories interleaved"
+        + (f", {server_processes(args)} server processes" if over_http else ""),
         f"{os.cpu_count()} CPUs (load average {load_before:.2f} before the run), "
         f"Python {platform.python_version()}, {pg_version}",
         "",
@@ -630,6 +649,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "senders call payments.ingest_stripe_event themselves (the database path alone)",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="pgpay serve's server processes (default: its own default, one per CPU)",
+    )
+    parser.add_argument(
         "--interleave",
         type=int,
         default=16,
@@ -638,6 +663,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.senders < 1 or args.events < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("--senders, --events and --rounds must be positive, --warmup not negative")
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be positive")
     return args
 
 
@@ -712,7 +739,9 @@ def run(args: argparse.Namespace) -> str:
         if args.via == "http":
             port = free_port()
             print(f"starting pgpay serve on port {port} ...", file=sys.stderr, flush=True)
-            server = start_server(database_url, port, workdir / ".pgpay", workdir / "server.log")
+            server = start_server(
+                database_url, port, workdir / ".pgpay", workdir / "server.log", args.workers
+            )
             stack.callback(stop_process, server)
         http_meter = CpuMeter(server.pid if server else None, pg.child_process.pid)
         kept: list[KeptConnection] = []

@@ -15,8 +15,8 @@ from typing import Literal
 import psycopg
 from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
 
-from pgpay import __version__, migrate
-from pgpay.config import Environment, Settings, parse_environment
+from pgpay import LOG_FORMAT, __version__, migrate
+from pgpay.config import Environment, Settings, parse_count, parse_environment
 from pgpay.db import one_line
 from pgpay.embedded import database_url
 from pgpay.errors import ConfigError, PgpayError
@@ -82,7 +82,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from pgpay.server import serve
 
     with database_url(settings.database_url, settings.home) as url:
-        serve(settings, url, args.host, args.port)
+        serve(settings, url, args.host, args.port, args.workers)
     return 0
 
 
@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         result = migrate.migrate(url)
         applied = ", ".join(result.applied) or "up to date"
         print(f"pgpay: migrations {applied}; serving on http://{args.host}:{args.port}", flush=True)
-        serve(settings, url, args.host, args.port)
+        serve(settings, url, args.host, args.port, args.workers)
     return 0
 
 
@@ -401,6 +401,22 @@ def _add_admin_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port to bind (default 8787)")
+    parser.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=None,
+        help="server processes sharing the port, 1-64 (default: PGPAY_WORKERS, else one per CPU)",
+    )
+
+
+def _worker_count(value: str) -> int:
+    try:
+        count = parse_count("--workers", value)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if count is None:
+        raise argparse.ArgumentTypeError("--workers must be a whole number from 1 to 64")
+    return count
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -491,12 +507,12 @@ def _terminate(signum: int, _frame: FrameType | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():  # where signals can be handled
         signal.signal(signal.SIGTERM, _terminate)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("yoyo").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
     handler: Handler = args.handler
     try:
+        settings = Settings.from_env()  # (a malformed variable is a one-line error too)
         return handler(args, settings)
     except PgpayError as exc:
         print(f"pgpay: error: {exc.message}", file=sys.stderr)

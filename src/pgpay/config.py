@@ -37,15 +37,19 @@ def parse_environment(value: str) -> Environment:
     return value
 
 
-def parse_connections(value: str | None) -> int | None:
-    """PGPAY_INGEST_CONNECTIONS: unset or empty for the default, else a whole number 1-64."""
+def parse_count(name: str, value: str | None) -> int | None:
+    """A count setting (`name` for the message): unset or empty for the default, else a whole
+    number 1-64."""
     if value is None or value.strip() == "":
         return None
     if not value.strip().isdigit() or not 1 <= int(value) <= 64:
-        raise ConfigError(
-            f"PGPAY_INGEST_CONNECTIONS must be a whole number from 1 to 64, not {value!r}"
-        )
+        raise ConfigError(f"{name} must be a whole number from 1 to 64, not {value!r}")
     return int(value)
+
+
+def parse_connections(value: str | None) -> int | None:
+    """PGPAY_INGEST_CONNECTIONS: unset or empty for the default, else a whole number 1-64."""
+    return parse_count("PGPAY_INGEST_CONNECTIONS", value)
 
 
 def check_key_prefix(environment: Environment, key: str) -> None:
@@ -131,7 +135,11 @@ class Settings:
     jwt_secret: str | None
     allow_live: bool
     ingest_connections: int | None = None
-    """PGPAY_INGEST_CONNECTIONS: the webhook route's pipelined connections (None: one per CPU)."""
+    """PGPAY_INGEST_CONNECTIONS: each server process's pipelined connections for the webhook
+    route (None: the CPUs shared out among the processes, see pgcall.default_lanes)."""
+    workers: int | None = None
+    """PGPAY_WORKERS: `pgpay serve`'s server processes (None: one per CPU, see
+    server.default_workers)."""
     env: dict[str, str] = field(repr=False, default_factory=dict)
     _secret_store: tuple[Path, SecretStore] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -148,6 +156,7 @@ class Settings:
             jwt_secret=env.get("PGPAY_JWT_SECRET") or None,
             allow_live=env.get("PGPAY_ALLOW_LIVE") == "1",
             ingest_connections=parse_connections(env.get("PGPAY_INGEST_CONNECTIONS")),
+            workers=parse_count("PGPAY_WORKERS", env.get("PGPAY_WORKERS")),
             env=env,
         )
 

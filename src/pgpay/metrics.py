@@ -1,10 +1,21 @@
-"""Prometheus metrics of one running server (its own registry, so tests can run several)."""
+"""Prometheus metrics of one running server (its own registry, so tests can run several).
+
+With several server processes (`pgpay serve --workers`), each writes its figures to files in
+PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode, chosen when it is imported), and
+/metrics, whichever process answers it, adds up those of every process.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, Metric, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @dataclass
@@ -45,3 +56,26 @@ class Metrics:
             self._webhook_children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The text /metrics answers: this server's figures, or in multiprocess mode every
+        process's added up (a metric no process has counted yet is still described)."""
+        directory = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
+        if not directory:
+            return generate_latest(self.registry)
+        collector = MultiProcessCollector(None, path=directory)  # type: ignore[no-untyped-call]
+        totals = {family.name: family for family in collector.collect()}  # type: ignore[no-untyped-call]
+        families = [totals.pop(family.name, family) for family in self.registry.collect()]
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Families([*families, *totals.values()]))
+        return generate_latest(registry)
+
+
+@dataclass(eq=False)  # (a registry keeps its collectors in a dict)
+class _Families(Collector):
+    """A collector of metric families gathered already."""
+
+    families: list[Metric]
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families

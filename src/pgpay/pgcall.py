@@ -33,9 +33,11 @@ WATCH_SECONDS = 1.0
 """How often a connection with calls waiting is read even if the event loop did not say so."""
 
 
-def default_lanes() -> int:
-    """One connection per CPU, between 2 and 8."""
-    return max(2, min(8, os.cpu_count() or 2))
+def default_lanes(processes: int = 1) -> int:
+    """One connection per CPU, between 2 and 8, shared out among `processes` server processes
+    that each keep their own (at least one each): more backends than cores only fight over
+    the CPU."""
+    return max(1, max(2, min(8, os.cpu_count() or 2)) // processes)
 
 
 class PipelinedCall:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import os
+import shutil
+import signal
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,7 +16,7 @@ from typing import Any
 import orjson
 import psycopg
 import uvicorn
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -19,13 +24,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess
 
+from pgpay import LOG_FORMAT
 from pgpay.config import ENVIRONMENTS, Settings
-from pgpay.errors import ConfigError
+from pgpay.errors import ConfigError, PgpayError
 from pgpay.http_protocol import HttpProtocol
 from pgpay.ingest import MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
-from pgpay.metrics import Metrics
-from pgpay.pgcall import PipelinedCall
+from pgpay.metrics import MULTIPROCESS_DIR_VARIABLE, Metrics
+from pgpay.pgcall import PipelinedCall, default_lanes
 
 log = logging.getLogger("pgpay.server")
 POOL_TIMEOUT_SECONDS = 5.0
@@ -72,13 +79,16 @@ async def read_asgi_body(
 class App:
     """Holds the pool, settings and metrics shared by the route handlers."""
 
-    def __init__(self, settings: Settings, database_url: str, *, pool_max: int = 8) -> None:
+    def __init__(
+        self, settings: Settings, database_url: str, *, pool_max: int = 8, processes: int = 1
+    ) -> None:
+        """`processes`: how many server processes serve (this one among them), so that they
+        share the CPUs' delivery connections out between them."""
         self.settings = settings
         self.database_url = database_url
         self.metrics = Metrics()
-        self.ingest = PipelinedCall(
-            database_url, INGEST_NAME, INGEST_STATEMENT, lanes=settings.ingest_connections
-        )
+        lanes = settings.ingest_connections or default_lanes(processes)
+        self.ingest = PipelinedCall(database_url, INGEST_NAME, INGEST_STATEMENT, lanes=lanes)
         self.pool = AsyncConnectionPool(
             database_url,
             min_size=1,
@@ -114,7 +124,7 @@ class App:
         return JSONResponse({"status": "ok", "database": "ok"})
 
     async def metrics_endpoint(self, _request: Request) -> Response:
-        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(self.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     async def handle_webhook(
         self, environment: str, headers: dict[bytes, bytes], receive: Receive
@@ -273,9 +283,82 @@ def uvicorn_config(app: Any, **options: Any) -> uvicorn.Config:
     return uvicorn.Config(app, **settings)
 
 
-def serve(settings: Settings, database_url: str, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM; uvicorn drains in-flight requests before returning."""
-    config = uvicorn_config(
-        create_app(settings, database_url), host=host, port=port, log_level="info"
-    )
-    uvicorn.Server(config).run()
+def default_workers() -> int:
+    """One server process per CPU, up to 8: a process runs its Python on one core at a time,
+    and a delivery's HTTP and signature work would otherwise wait for the others'."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def serve(
+    settings: Settings, database_url: str, host: str, port: int, workers: int | None = None
+) -> None:
+    """Serve until SIGINT/SIGTERM; uvicorn drains in-flight requests before returning.
+    `workers` (else PGPAY_WORKERS, else one per CPU) server processes share the listening socket."""
+    count = workers or settings.workers or default_workers()
+    if count == 1:
+        config = uvicorn_config(
+            create_app(settings, database_url), host=host, port=port, log_level="info"
+        )
+        uvicorn.Server(config).run()
+        return
+    serve_processes(settings, database_url, host, port, count)
+
+
+def worker_app(settings: Settings, database_url: str, processes: int) -> WebhookFastPath:
+    """The app of one of `processes` server processes: uvicorn calls it in each new process."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    return create_app(settings, database_url, processes=processes)
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor of server processes (it restarts one that dies), remembering which
+    signal stopped it."""
+
+    stopped_by: signal.Signals | None = None
+
+    def handle_int(self) -> None:
+        self.stopped_by = signal.SIGINT
+        super().handle_int()
+
+    def handle_term(self) -> None:
+        self.stopped_by = signal.SIGTERM
+        super().handle_term()
+
+
+def serve_processes(
+    settings: Settings, database_url: str, host: str, port: int, count: int
+) -> None:
+    """`count` uvicorn processes on one socket, bound here. Their metrics go to a private folder
+    (unless PROMETHEUS_MULTIPROC_DIR names one) that /metrics adds up, removed at the end.
+    Stopped by SIGINT or SIGTERM, each process drains its requests; then the signal is raised
+    again here, as one uvicorn process does, so pgpay exits as it would with one."""
+    own_dir = None
+    if not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
+        own_dir = tempfile.mkdtemp(prefix="pgpay-metrics-")
+        os.environ[MULTIPROCESS_DIR_VARIABLE] = own_dir  # the new processes inherit it
+    handlers = {sig: signal.getsignal(sig) for sig in SIGNALS}
+    try:
+        config = uvicorn_config(
+            functools.partial(worker_app, settings, database_url, count),
+            factory=True,
+            host=host,
+            port=port,
+            log_level="info",
+            workers=count,
+        )
+        sock = config.bind_socket()
+        try:
+            supervisor = Supervisor(config, sockets=[sock])
+            supervisor.run()
+        finally:
+            sock.close()
+            for sig, handler in handlers.items():
+                if handler is not None:  # (None: not set from Python; left as it is)
+                    signal.signal(sig, handler)
+    finally:
+        if own_dir is not None:
+            os.environ.pop(MULTIPROCESS_DIR_VARIABLE, None)
+            shutil.rmtree(own_dir, ignore_errors=True)
+    if supervisor.stopped_by is None:
+        raise PgpayError("the server processes could not start: see the log above")
+    signal.raise_signal(supervisor.stopped_by)

@@ -24,9 +24,15 @@ def phase(name: str, events: int, seconds: float) -> bench.PhaseResult:
 def test_a_small_run_times_every_round_and_stores_every_event(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    argv = ["--senders", "2", "--events", "60", "--warmup", "12", "--rounds", "2"]
+    argv = ["--senders", "2", "--events", "60", "--warmup", "12", "--rounds", "2", "--workers", "2"]
     assert bench.main(argv) == 0
     out = capsys.readouterr().out
+    assert "16 stories interleaved, 2 server processes" in out
+    # The server's CPU is its processes' (the parent that supervises them does next to nothing).
+    server = re.search(
+        r"^pgpay serve \(HTTP\+SQL\)(?:\s+[0-9.]+){3}\s+[0-9.]+\s+([0-9.]+)", out, re.M
+    )
+    assert server is not None and float(server.group(1)) >= 0.05, out
 
     rounds = re.findall(r"^(\d)\s+(pgpay|baseline)\s+(\d+)\s+(\d+)\s+([0-9.]+)$", out, re.M)
     assert [(number, first) for number, first, *_ in rounds] == [
