@@ -36,6 +36,8 @@ from pgpay.pgcall import PipelinedCall, default_lanes
 
 log = logging.getLogger("pgpay.server")
 POOL_TIMEOUT_SECONDS = 5.0
+POOL_MAX = 8
+"""Connections the routes other than the webhook's may hold, shared out among the processes."""
 DEADLOCK_RETRIES = 3
 WEBHOOK_PREFIX = "/webhooks/stripe/"
 # The one statement of every delivery (payments.ingest_stripe_event, as INGEST_SQL elsewhere).
@@ -80,10 +82,18 @@ class App:
     """Holds the pool, settings and metrics shared by the route handlers."""
 
     def __init__(
-        self, settings: Settings, database_url: str, *, pool_max: int = 8, processes: int = 1
+        self,
+        settings: Settings,
+        database_url: str,
+        *,
+        pool_max: int | None = None,
+        processes: int = 1,
     ) -> None:
         """`processes`: how many server processes serve (this one among them), so that they
-        share the CPUs' delivery connections out between them."""
+        share out the CPUs' delivery connections and the other routes' POOL_MAX connections
+        (at least 2 each) instead of each opening as many."""
+        if pool_max is None:
+            pool_max = max(2, POOL_MAX // processes)
         self.settings = settings
         self.database_url = database_url
         self.metrics = Metrics()

@@ -26,7 +26,7 @@ from pgpay.config import Settings
 from pgpay.embedded import free_port
 from pgpay.errors import ConfigError
 from pgpay.pgcall import default_lanes
-from pgpay.server import create_app, default_workers
+from pgpay.server import POOL_MAX, create_app, default_workers
 from pgpay.testing.events import StripeFactory
 from pgpay.testing.signing import encode_event, sign_payload
 from tests.conftest import run_pgpay
@@ -241,19 +241,23 @@ def test_metrics_of_several_processes_add_up(tmp_path: Path) -> None:
     assert "# TYPE pgpay_api_requests_total counter" in report
 
 
-def test_processes_share_out_the_delivery_connections(pgpay_database_url: str) -> None:
+def test_processes_share_out_the_database_connections(pgpay_database_url: str) -> None:
     cpus = max(2, min(8, os.cpu_count() or 2))
     assert default_lanes() == cpus  # one process: one connection per CPU, 2 to 8, as before
     assert default_lanes(2) == max(1, cpus // 2)
     assert default_lanes(64) == 1
     assert 1 <= default_workers() <= 8
 
-    def lanes(settings: Settings, processes: int) -> int:
-        return len(create_app(settings, pgpay_database_url, processes=processes).app.ingest.lanes)
+    def connections(settings: Settings, processes: int) -> tuple[int, int]:
+        """(delivery connections, pool size) of one of `processes` server processes."""
+        app = create_app(settings, pgpay_database_url, processes=processes).app
+        return len(app.ingest.lanes), app.pool.max_size
 
-    assert lanes(Settings.from_env({}), 1) == default_lanes()
-    assert lanes(Settings.from_env({}), 2) == default_lanes(2)
-    assert lanes(Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "3"}), 2) == 3  # per process
+    assert connections(Settings.from_env({}), 1) == (default_lanes(), POOL_MAX)
+    assert connections(Settings.from_env({}), 2) == (default_lanes(2), POOL_MAX // 2)
+    assert connections(Settings.from_env({}), 8) == (default_lanes(8), 2)
+    # PGPAY_INGEST_CONNECTIONS is per process
+    assert connections(Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "3"}), 2)[0] == 3
 
 
 def test_worker_counts_are_checked() -> None:
