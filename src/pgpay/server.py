@@ -335,6 +335,41 @@ class Supervisor(Multiprocess):
         super().handle_term()
 
 
+METRICS_DIR_PREFIX = "pgpay-metrics-"
+"""The private metrics folders of `pgpay serve` parents: pgpay-metrics-<parent's pid>-<random>."""
+
+
+def remove_orphaned_metrics_dirs() -> None:
+    """Remove the metrics folders of `pgpay serve` parents that are gone without removing theirs
+    (killed: SIGKILL, a crash), so they do not pile up in the temporary folder."""
+    root = tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(METRICS_DIR_PREFIX):
+            continue
+        pid = name[len(METRICS_DIR_PREFIX) :].split("-", 1)[0]
+        path = os.path.join(root, name)
+        try:
+            if not pid.isdigit() or os.stat(path).st_uid != os.getuid() or pid_alive(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # (another user's process)
+    return True
+
+
 def serve_processes(
     settings: Settings, database_url: str, host: str, port: int, count: int
 ) -> None:
@@ -344,7 +379,8 @@ def serve_processes(
     again here, as one uvicorn process does, so pgpay exits as it would with one."""
     own_dir = None
     if not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
-        own_dir = tempfile.mkdtemp(prefix="pgpay-metrics-")
+        remove_orphaned_metrics_dirs()
+        own_dir = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
         os.environ[MULTIPROCESS_DIR_VARIABLE] = own_dir  # the new processes inherit it
     handlers = {sig: signal.getsignal(sig) for sig in SIGNALS}
     try:

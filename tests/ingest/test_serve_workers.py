@@ -8,9 +8,11 @@ dies is replaced, and SIGTERM stops them all and removes the metrics folder.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +28,13 @@ from pgpay.config import Settings
 from pgpay.embedded import free_port
 from pgpay.errors import ConfigError
 from pgpay.pgcall import default_lanes
-from pgpay.server import POOL_MAX, create_app, default_workers
+from pgpay.server import (
+    METRICS_DIR_PREFIX,
+    POOL_MAX,
+    create_app,
+    default_workers,
+    remove_orphaned_metrics_dirs,
+)
 from pgpay.testing.events import StripeFactory
 from pgpay.testing.signing import encode_event, sign_payload
 from tests.conftest import run_pgpay
@@ -132,10 +140,14 @@ def two_workers(
         yield proc, url
     finally:
         if proc.poll() is None:
-            for pid in worker_pids(proc.pid):  # (they hold the output pipe open too)
-                os.kill(pid, signal.SIGKILL)
-            proc.kill()
-            proc.communicate(timeout=30)
+            proc.terminate()
+            try:
+                proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                for pid in worker_pids(proc.pid):  # (they hold the output pipe open too)
+                    os.kill(pid, signal.SIGKILL)
+                proc.kill()
+                proc.communicate(timeout=30)
 
 
 def test_two_processes_answer_every_delivery_once_and_metrics_add_up(
@@ -274,3 +286,24 @@ def test_worker_counts_are_checked() -> None:
     result = run_pgpay("serve", "--workers", "0")
     assert result.returncode == 2
     assert "--workers must be a whole number from 1 to 64, not '0'" in result.stderr
+
+
+def test_metrics_folders_of_parents_that_are_gone_are_removed_at_the_next_start() -> None:
+    """A parent killed outright (SIGKILL) cannot remove its metrics folder: the next `pgpay serve`
+    with several processes removes the folders of parents no longer running, and only those."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    root = Path(tempfile.gettempdir())
+    orphan = root / f"{METRICS_DIR_PREFIX}{gone.pid}-x1"
+    running = root / f"{METRICS_DIR_PREFIX}{os.getpid()}-x2"
+    unrelated = root / f"{METRICS_DIR_PREFIX}notapid"
+    try:
+        for folder in (orphan, running, unrelated):
+            folder.mkdir()
+            (folder / "counter_1.db").write_bytes(b"\0" * 8)
+        remove_orphaned_metrics_dirs()
+        assert not orphan.exists()
+        assert running.is_dir() and unrelated.is_dir()
+    finally:
+        for folder in (orphan, running, unrelated):
+            shutil.rmtree(folder, ignore_errors=True)
