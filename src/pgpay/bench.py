@@ -541,7 +541,7 @@ class Round:
 
 def server_processes(args: argparse.Namespace) -> int:
     """How many processes `pgpay serve` ran (its default, unless --workers said)."""
-    from pgpay.server import default_workers
+    from pgpay.workers import default_workers
 
     return int(getattr(args, "workers", None) or default_workers())
 

@@ -42,7 +42,7 @@ def parse_count(name: str, value: str | None) -> int | None:
     number 1-64."""
     if value is None or value.strip() == "":
         return None
-    if not value.strip().isdigit() or not 1 <= int(value) <= 64:
+    if not (value.strip().isascii() and value.strip().isdigit()) or not 1 <= int(value) <= 64:
         raise ConfigError(f"{name} must be a whole number from 1 to 64, not {value!r}")
     return int(value)
 
@@ -135,11 +135,11 @@ class Settings:
     jwt_secret: str | None
     allow_live: bool
     ingest_connections: int | None = None
-    """PGPAY_INGEST_CONNECTIONS: each server process's pipelined connections for the webhook
-    route (None: the CPUs shared out among the processes, see pgcall.default_lanes)."""
+    """PGPAY_INGEST_CONNECTIONS: the webhook route's pipelined connections, shared out among the
+    server processes (None: one per CPU, see pgcall.default_lanes)."""
     workers: int | None = None
     """PGPAY_WORKERS: `pgpay serve`'s server processes (None: one per CPU, see
-    server.default_workers)."""
+    workers.default_workers)."""
     env: dict[str, str] = field(repr=False, default_factory=dict)
     _secret_store: tuple[Path, SecretStore] | None = field(
         default=None, init=False, repr=False, compare=False

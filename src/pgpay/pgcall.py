@@ -33,11 +33,20 @@ WATCH_SECONDS = 1.0
 """How often a connection with calls waiting is read even if the event loop did not say so."""
 
 
-def default_lanes(processes: int = 1) -> int:
-    """One connection per CPU, between 2 and 8, shared out among `processes` server processes
-    that each keep their own (at least one each): more backends than cores only fight over
-    the CPU."""
-    return max(1, max(2, min(8, os.cpu_count() or 2)) // processes)
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, e.g. a container's cpuset)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def default_lanes(processes: int = 1, total: int | None = None) -> int:
+    """The delivery connections of each of `processes` server processes: `total` (by default one
+    per CPU, between 2 and 8) shared out among them, at least one each. More backends than cores
+    only fight over the CPU."""
+    wanted = max(2, min(8, usable_cpus())) if total is None else total
+    return max(1, wanted // processes)
 
 
 class PipelinedCall:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-import os
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,14 +19,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
-from uvicorn.supervisors.multiprocess import SIGNALS, Multiprocess
 
-from pgpay import LOG_FORMAT
 from pgpay.config import ENVIRONMENTS, Settings
-from pgpay.errors import ConfigError, PgpayError
+from pgpay.errors import ConfigError
 from pgpay.http_protocol import HttpProtocol
 from pgpay.ingest import MAX_BODY_BYTES, BadEvent, parse_event, verify_signature
-from pgpay.metrics import MULTIPROCESS_DIR_VARIABLE, Metrics
+from pgpay.metrics import Metrics
 from pgpay.pgcall import PipelinedCall, default_lanes
 
 log = logging.getLogger("pgpay.server")
@@ -90,14 +83,14 @@ class App:
         processes: int = 1,
     ) -> None:
         """`processes`: how many server processes serve (this one among them), so that they
-        share out the CPUs' delivery connections and the other routes' POOL_MAX connections
-        (at least 2 each) instead of each opening as many."""
+        share out the delivery connections (PGPAY_INGEST_CONNECTIONS, else one per CPU) and the
+        other routes' POOL_MAX connections (at least 2 each) instead of each opening as many."""
         if pool_max is None:
             pool_max = max(2, POOL_MAX // processes)
         self.settings = settings
         self.database_url = database_url
         self.metrics = Metrics()
-        lanes = settings.ingest_connections or default_lanes(processes)
+        lanes = default_lanes(processes, settings.ingest_connections)
         self.ingest = PipelinedCall(database_url, INGEST_NAME, INGEST_STATEMENT, lanes=lanes)
         self.pool = AsyncConnectionPool(
             database_url,
@@ -293,17 +286,13 @@ def uvicorn_config(app: Any, **options: Any) -> uvicorn.Config:
     return uvicorn.Config(app, **settings)
 
 
-def default_workers() -> int:
-    """One server process per CPU, up to 8: a process runs its Python on one core at a time,
-    and a delivery's HTTP and signature work would otherwise wait for the others'."""
-    return max(1, min(8, os.cpu_count() or 1))
-
-
 def serve(
     settings: Settings, database_url: str, host: str, port: int, workers: int | None = None
 ) -> None:
     """Serve until SIGINT/SIGTERM; uvicorn drains in-flight requests before returning.
-    `workers` (else PGPAY_WORKERS, else one per CPU) server processes share the listening socket."""
+    `workers` (else PGPAY_WORKERS, else one per CPU) server processes: see pgpay.workers."""
+    from pgpay.workers import default_workers, serve_processes
+
     count = workers or settings.workers or default_workers()
     if count == 1:
         config = uvicorn_config(
@@ -311,100 +300,4 @@ def serve(
         )
         uvicorn.Server(config).run()
         return
-    serve_processes(settings, database_url, host, port, count)
-
-
-def worker_app(settings: Settings, database_url: str, processes: int) -> WebhookFastPath:
-    """The app of one of `processes` server processes: uvicorn calls it in each new process."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    return create_app(settings, database_url, processes=processes)
-
-
-class Supervisor(Multiprocess):
-    """uvicorn's supervisor of server processes (it restarts one that dies), remembering which
-    signal stopped it."""
-
-    stopped_by: signal.Signals | None = None
-
-    def handle_int(self) -> None:
-        self.stopped_by = signal.SIGINT
-        super().handle_int()
-
-    def handle_term(self) -> None:
-        self.stopped_by = signal.SIGTERM
-        super().handle_term()
-
-
-METRICS_DIR_PREFIX = "pgpay-metrics-"
-"""The private metrics folders of `pgpay serve` parents: pgpay-metrics-<parent's pid>-<random>."""
-
-
-def remove_orphaned_metrics_dirs() -> None:
-    """Remove the metrics folders of `pgpay serve` parents that are gone without removing theirs
-    (killed: SIGKILL, a crash), so they do not pile up in the temporary folder."""
-    root = tempfile.gettempdir()
-    try:
-        names = os.listdir(root)
-    except OSError:
-        return
-    for name in names:
-        if not name.startswith(METRICS_DIR_PREFIX):
-            continue
-        pid = name[len(METRICS_DIR_PREFIX) :].split("-", 1)[0]
-        path = os.path.join(root, name)
-        try:
-            if not pid.isdigit() or os.stat(path).st_uid != os.getuid() or pid_alive(int(pid)):
-                continue
-        except OSError:
-            continue
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # (another user's process)
-    return True
-
-
-def serve_processes(
-    settings: Settings, database_url: str, host: str, port: int, count: int
-) -> None:
-    """`count` uvicorn processes on one socket, bound here. Their metrics go to a private folder
-    (unless PROMETHEUS_MULTIPROC_DIR names one) that /metrics adds up, removed at the end.
-    Stopped by SIGINT or SIGTERM, each process drains its requests; then the signal is raised
-    again here, as one uvicorn process does, so pgpay exits as it would with one."""
-    own_dir = None
-    if not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
-        remove_orphaned_metrics_dirs()
-        own_dir = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
-        os.environ[MULTIPROCESS_DIR_VARIABLE] = own_dir  # the new processes inherit it
-    handlers = {sig: signal.getsignal(sig) for sig in SIGNALS}
-    try:
-        config = uvicorn_config(
-            functools.partial(worker_app, settings, database_url, count),
-            factory=True,
-            host=host,
-            port=port,
-            log_level="info",
-            workers=count,
-        )
-        sock = config.bind_socket()
-        try:
-            supervisor = Supervisor(config, sockets=[sock])
-            supervisor.run()
-        finally:
-            sock.close()
-            for sig, handler in handlers.items():
-                if handler is not None:  # (None: not set from Python; left as it is)
-                    signal.signal(sig, handler)
-    finally:
-        if own_dir is not None:
-            os.environ.pop(MULTIPROCESS_DIR_VARIABLE, None)
-            shutil.rmtree(own_dir, ignore_errors=True)
-    if supervisor.stopped_by is None:
-        raise PgpayError("the server processes could not start: see the log above")
-    signal.raise_signal(supervisor.stopped_by)
+    serve_processes(uvicorn_config, settings, database_url, host, port, count)

@@ -7,9 +7,11 @@ dies is replaced, and SIGTERM stops them all and removes the metrics folder.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,20 +25,23 @@ import httpx
 import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from uvicorn.config import STARTUP_FAILURE
 
 from pgpay.config import Settings
 from pgpay.embedded import free_port
 from pgpay.errors import ConfigError
 from pgpay.pgcall import default_lanes
-from pgpay.server import (
-    METRICS_DIR_PREFIX,
-    POOL_MAX,
-    create_app,
-    default_workers,
-    remove_orphaned_metrics_dirs,
-)
+from pgpay.server import POOL_MAX, create_app
 from pgpay.testing.events import StripeFactory
 from pgpay.testing.signing import encode_event, sign_payload
+from pgpay.workers import (
+    METRICS_DIR_PREFIX,
+    ServerStartError,
+    bind_sockets,
+    default_workers,
+    remove_orphaned_metrics_dirs,
+    worker_app,
+)
 from tests.conftest import run_pgpay
 from tests.ingest.conftest import WEBHOOK_SECRET
 
@@ -111,19 +116,17 @@ def deliver(url: str, events: list[dict[str, object]], connections: int) -> list
         return [status for statuses in pool.map(send_share, shares) for status in statuses]
 
 
-@pytest.fixture
-def two_workers(
-    pgpay_database_url: str, tmp_path: Path
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`pgpay serve --workers 2` on the test's database, one delivery connection per process."""
+@contextlib.contextmanager
+def serving(database_url: str, home: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`pgpay serve --workers 2` on `database_url`, one delivery connection per process."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "PGPAY_"))}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(
-        DATABASE_URL=pgpay_database_url,
+        DATABASE_URL=database_url,
         STRIPE_TEST_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        PGPAY_HOME=str(tmp_path / ".pgpay"),
-        PGPAY_INGEST_CONNECTIONS="1",
+        PGPAY_HOME=str(home),
+        PGPAY_INGEST_CONNECTIONS="2",
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "pgpay", "serve", "--workers", "2", "--port", str(port)],
@@ -140,20 +143,51 @@ def two_workers(
         yield proc, url
     finally:
         if proc.poll() is None:
+            workers = worker_pids(proc.pid)
             proc.terminate()
             try:
                 proc.communicate(timeout=30)
             except subprocess.TimeoutExpired:
-                for pid in worker_pids(proc.pid):  # (they hold the output pipe open too)
-                    os.kill(pid, signal.SIGKILL)
+                for pid in workers:  # (they hold the output pipe open too)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
                 proc.kill()
                 proc.communicate(timeout=30)
+
+
+@pytest.fixture
+def two_workers(
+    pgpay_database_url: str, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    with serving(pgpay_database_url, tmp_path / ".pgpay") as served:
+        yield served
+
+
+@pytest.fixture
+def two_more_workers(
+    pgpay_database_url: str, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    with serving(pgpay_database_url, tmp_path / ".pgpay-2") as served:
+        yield served
+
+
+def metrics_dir_of(pids: set[int]) -> Path:
+    """The one metrics folder the server processes `pids` write to."""
+    folders = {
+        line.split(b"=", 1)[1].decode()
+        for pid in pids
+        for line in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        if line.startswith(b"PROMETHEUS_MULTIPROC_DIR=")
+    }
+    assert len(folders) == 1, "the processes write to one metrics folder"
+    return Path(folders.pop())
 
 
 def test_two_processes_answer_every_delivery_once_and_metrics_add_up(
     two_workers: tuple[subprocess.Popen[str], str], pgpay_database_url: str
 ) -> None:
-    _, url = two_workers
+    proc, url = two_workers
+    metrics_dir = metrics_dir_of(worker_pids(proc.pid))
     factory = StripeFactory(livemode=False)
     events = [
         factory.event("customer.created", factory.customer(email=f"c{i}@example.com"))
@@ -181,41 +215,90 @@ def test_two_processes_answer_every_delivery_once_and_metrics_add_up(
     for _ in range(5):
         assert webhook_total(url) == {"processed": 40.0, "duplicate": 10.0}
 
-
-def test_a_process_that_dies_is_replaced_and_sigterm_stops_them_all(
-    two_workers: tuple[subprocess.Popen[str], str],
-) -> None:
-    proc, url = two_workers
-    first = worker_pids(proc.pid)
-    metrics_dirs = {
-        line.split(b"=", 1)[1].decode()
-        for pid in first
-        for line in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        if line.startswith(b"PROMETHEUS_MULTIPROC_DIR=")
+    # A process that counted deliveries is killed: what it counted is only in its own file, and
+    # the processes left (its replacement among them) still report every delivery.
+    counted = {
+        int(path.stem.rsplit("_", 1)[1])
+        for path in metrics_dir.glob("counter_*.db")
+        if int(path.stem.rsplit("_", 1)[1]) in worker_pids(proc.pid)
     }
-    assert len(metrics_dirs) == 1, "both processes write to one metrics folder"
-    metrics_dir = Path(metrics_dirs.pop())
-    assert metrics_dir.is_dir()
-
-    factory = StripeFactory(livemode=False)
-    killed = min(first)
-    os.kill(killed, signal.SIGKILL)
+    assert counted, "a server process counted the deliveries in the metrics folder"
+    gone = min(counted)
+    os.kill(gone, signal.SIGKILL)
     wait_until(
-        lambda: len(worker_pids(proc.pid)) == 2 and killed not in worker_pids(proc.pid),
+        lambda: len(worker_pids(proc.pid)) == 2 and gone not in worker_pids(proc.pid),
         what="a replacement process",
     )
     wait_until(lambda: answers(url), what="the server answering again")
-    events = [factory.event("customer.created", factory.customer()) for _ in range(12)]
-    assert deliver(url, events, connections=6) == [200] * 12
+    for _ in range(3):
+        assert webhook_total(url) == {"processed": 40.0, "duplicate": 10.0}
+    assert deliver(url, events[:4], connections=2) == [200] * 4  # the replacement serves too
 
+
+def test_sigterm_and_sighup_stop_every_process_as_one_would(
+    two_workers: tuple[subprocess.Popen[str], str],
+    two_more_workers: tuple[subprocess.Popen[str], str],
+) -> None:
+    for (proc, url), stop in ((two_workers, signal.SIGTERM), (two_more_workers, signal.SIGHUP)):
+        workers = worker_pids(proc.pid)
+        metrics_dir = metrics_dir_of(workers)
+        factory = StripeFactory(livemode=False)
+        events = [factory.event("customer.created", factory.customer()) for _ in range(6)]
+        assert deliver(url, events, connections=3) == [200] * 6
+        proc.send_signal(stop)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 128 + stop, out  # 143, 129: as with one process
+        assert "Traceback" not in out
+        assert all(not Path(f"/proc/{pid}").exists() for pid in workers), "processes are gone"
+        assert not metrics_dir.exists(), "the metrics folder pgpay made is removed"
+
+
+def test_the_processes_end_when_their_parent_is_killed_outright(
+    two_workers: tuple[subprocess.Popen[str], str],
+) -> None:
+    """SIGKILL leaves the parent no chance to stop them: each gets SIGTERM from the kernel and
+    ends, so none keeps the port or its database connections."""
+    proc, url = two_workers
     workers = worker_pids(proc.pid)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 128 + signal.SIGTERM, out  # as with one process
-    assert "Traceback" not in out
-    assert not worker_pids(proc.pid)
-    assert all(not Path(f"/proc/{pid}").exists() for pid in workers), "the processes are gone"
-    assert not metrics_dir.exists(), "the metrics folder pgpay made is removed"
+    proc.kill()
+    proc.communicate(timeout=60)  # (the processes hold the output pipe: this needs them gone)
+    wait_until(
+        lambda: all(not Path(f"/proc/{pid}").exists() for pid in workers),
+        timeout=30,
+        what="the processes ending",
+    )
+    assert not answers(url)
+
+
+def test_a_process_that_cannot_build_its_app_exits_with_the_startup_failure_status() -> None:
+    """(So that uvicorn's supervisor stops, rather than starting replacements that fail alike.)"""
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("no app today")
+
+    with pytest.raises(SystemExit) as stopped:
+        worker_app(Settings.from_env({}), "postgresql://", 2, os.getppid(), broken)
+    assert stopped.value.code == STARTUP_FAILURE
+
+
+def test_a_taken_port_is_a_one_line_error(pgpay_database_url: str, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ServerStartError, match=f"cannot listen on 127.0.0.1:{port}"):
+            bind_sockets("127.0.0.1", port)
+        result = run_pgpay(
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            env={"DATABASE_URL": pgpay_database_url, "PGPAY_HOME": str(tmp_path / ".pgpay")},
+        )
+    assert result.returncode == STARTUP_FAILURE, result.stderr
+    assert f"pgpay: error: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_metrics_of_several_processes_add_up(tmp_path: Path) -> None:
@@ -268,14 +351,16 @@ def test_processes_share_out_the_database_connections(pgpay_database_url: str) -
     assert connections(Settings.from_env({}), 1) == (default_lanes(), POOL_MAX)
     assert connections(Settings.from_env({}), 2) == (default_lanes(2), POOL_MAX // 2)
     assert connections(Settings.from_env({}), 8) == (default_lanes(8), 2)
-    # PGPAY_INGEST_CONNECTIONS is per process
-    assert connections(Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "3"}), 2)[0] == 3
+    # PGPAY_INGEST_CONNECTIONS is shared out too, at least one each
+    assert connections(Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "6"}), 2)[0] == 3
+    assert connections(Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "3"}), 2)[0] == 1
+    assert connections(Settings.from_env({"PGPAY_INGEST_CONNECTIONS": "1"}), 4)[0] == 1
 
 
 def test_worker_counts_are_checked() -> None:
     assert Settings.from_env({"PGPAY_WORKERS": "3"}).workers == 3
     assert Settings.from_env({"PGPAY_WORKERS": ""}).workers is None
-    for bad in ("0", "65", "two", "-1"):
+    for bad in ("0", "65", "two", "-1", "\u00b3"):
         with pytest.raises(ConfigError, match="PGPAY_WORKERS must be a whole number"):
             Settings.from_env({"PGPAY_WORKERS": bad})
     result = run_pgpay("serve", env={"PGPAY_WORKERS": "many"})
