@@ -163,14 +163,6 @@ def two_workers(
         yield served
 
 
-@pytest.fixture
-def two_more_workers(
-    pgpay_database_url: str, tmp_path: Path
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    with serving(pgpay_database_url, tmp_path / ".pgpay-2") as served:
-        yield served
-
-
 def metrics_dir_of(pids: set[int]) -> Path:
     """The one metrics folder the server processes `pids` write to."""
     folders = {
@@ -235,22 +227,26 @@ def test_two_processes_answer_every_delivery_once_and_metrics_add_up(
     assert deliver(url, events[:4], connections=2) == [200] * 4  # the replacement serves too
 
 
-def test_sigterm_and_sighup_stop_every_process_as_one_would(
-    two_workers: tuple[subprocess.Popen[str], str],
-    two_more_workers: tuple[subprocess.Popen[str], str],
+@pytest.mark.parametrize(
+    "stop",
+    [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGINT],
+    ids=["SIGTERM", "SIGHUP", "SIGQUIT", "SIGINT"],
+)
+def test_a_stopping_signal_ends_every_process_as_it_ends_one(
+    two_workers: tuple[subprocess.Popen[str], str], stop: signal.Signals
 ) -> None:
-    for (proc, url), stop in ((two_workers, signal.SIGTERM), (two_more_workers, signal.SIGHUP)):
-        workers = worker_pids(proc.pid)
-        metrics_dir = metrics_dir_of(workers)
-        factory = StripeFactory(livemode=False)
-        events = [factory.event("customer.created", factory.customer()) for _ in range(6)]
-        assert deliver(url, events, connections=3) == [200] * 6
-        proc.send_signal(stop)
-        out, _ = proc.communicate(timeout=60)
-        assert proc.returncode == 128 + stop, out  # 143, 129: as with one process
-        assert "Traceback" not in out
-        assert all(not Path(f"/proc/{pid}").exists() for pid in workers), "processes are gone"
-        assert not metrics_dir.exists(), "the metrics folder pgpay made is removed"
+    proc, url = two_workers
+    workers = worker_pids(proc.pid)
+    metrics_dir = metrics_dir_of(workers)
+    factory = StripeFactory(livemode=False)
+    events = [factory.event("customer.created", factory.customer()) for _ in range(6)]
+    assert deliver(url, events, connections=3) == [200] * 6
+    proc.send_signal(stop)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + stop, out  # 143, 129, 131, 130: as with one process
+    assert "Traceback" not in out
+    assert all(not Path(f"/proc/{pid}").exists() for pid in workers), "the processes are gone"
+    assert not metrics_dir.exists(), "the metrics folder pgpay made is removed"
 
 
 def test_the_processes_end_when_their_parent_is_killed_outright(
