@@ -300,4 +300,4 @@ def serve(
         )
         uvicorn.Server(config).run()
         return
-    serve_processes(uvicorn_config, settings, database_url, host, port, count)
+    serve_processes(settings, database_url, host, port, count)

@@ -176,12 +176,11 @@ def pid_alive(pid: int) -> bool:
 
 
 def serve_processes(
-    config_for: Any, settings: Settings, database_url: str, host: str, port: int, count: int
+    settings: Settings, database_url: str, host: str, port: int, count: int
 ) -> None:
     """Serve with `count` processes until a stopping signal, then exit as one process would.
-    `config_for(app, **options)` makes the uvicorn configuration (server.uvicorn_config); the
-    app is server.create_app, built in each process."""
-    from pgpay.server import create_app
+    Each process builds server.create_app's app, run as server.uvicorn_config says."""
+    from pgpay.server import create_app, uvicorn_config  # (pgpay.server calls this module)
 
     own_dir = None
     if not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
@@ -193,7 +192,7 @@ def serve_processes(
     try:
         sockets = bind_sockets(host, port)
         try:
-            config = config_for(
+            config = uvicorn_config(
                 functools.partial(
                     worker_app, settings, database_url, count, os.getpid(), create_app
                 ),

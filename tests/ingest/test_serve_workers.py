@@ -27,6 +27,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from uvicorn.config import STARTUP_FAILURE
 
+from pgpay.bench import children_of
 from pgpay.config import Settings
 from pgpay.embedded import free_port
 from pgpay.errors import ConfigError
@@ -52,16 +53,10 @@ def worker_pids(parent: int) -> set[int]:
     """The server processes of a `pgpay serve` parent (multiprocessing's spawned children; not
     its resource tracker)."""
     pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, ValueError):
-            continue
-        if ppid == parent and b"spawn_main" in cmdline:
-            pids.add(int(entry.name))
+    for pid in children_of(parent):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                pids.add(pid)
     return pids
 
 
